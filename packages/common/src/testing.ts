@@ -1,0 +1,213 @@
+// Test helpers: run a package's CLI the way a user does (a real process, real sockets),
+// wait for its `listening on …` line to learn the port it got from --port 0, and collect
+// what it printed. Every package's cli and interop tests use these.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** A resolved path to tsx's loader, so `node --import` finds it from any folder. */
+const TSX = import.meta.resolve('tsx');
+
+/** How long a helper waits for a line or an exit before failing the test. */
+export const CLI_WAIT_MS = 15_000;
+
+export interface SpawnOptions {
+  /** Text written to stdin, then stdin is closed. Default: stdin closed at once. */
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Keep stdin open (for tests that write to it themselves). */
+  keepStdinOpen?: boolean;
+}
+
+/** A running program, with everything it has printed so far. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private waiters: {
+    re: RegExp;
+    stream: 'stdout' | 'stderr';
+    resolve: (m: RegExpMatchArray) => void;
+  }[] = [];
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      this.stdout += text;
+      this.check();
+    });
+    child.stderr?.on('data', (text: string) => {
+      this.stderr += text;
+      this.check();
+    });
+    this.exited = once(child, 'close').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+  }
+
+  /**
+   * Resolves with the first match of `re` in stdout (or stderr), already printed or still
+   * to come. Rejects if the process exits first or after `timeoutMs`, showing its output.
+   */
+  async waitFor(re: RegExp, stream: 'stdout' | 'stderr' = 'stdout', timeoutMs = CLI_WAIT_MS) {
+    const found = new Promise<RegExpMatchArray>((resolve) => {
+      this.waiters.push({ re, stream, resolve });
+      this.check();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const failed = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${re} on ${stream}\n${this.describe()}`)),
+        timeoutMs,
+      );
+      this.exited.then(() => {
+        // Output may still be in flight when 'close' fires; look once more.
+        setImmediate(() =>
+          reject(new Error(`exited before ${re} on ${stream}\n${this.describe()}`)),
+        );
+      });
+    });
+    try {
+      return await Promise.race([found, failed]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves with the exit code once the process has ended (fails after `timeoutMs`). */
+  async waitForExit(timeoutMs = CLI_WAIT_MS): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`did not exit within ${timeoutMs} ms\n${this.describe()}`));
+      }, timeoutMs);
+    });
+    try {
+      const { code } = await Promise.race([this.exited, timeout]);
+      return code;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends a signal (default SIGTERM) and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.waitForExit();
+  }
+
+  /** Ends it for sure (for afterEach): SIGKILL if still running. */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  describe(): string {
+    return `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`;
+  }
+
+  private check(): void {
+    this.waiters = this.waiters.filter((w) => {
+      const m = (w.stream === 'stdout' ? this.stdout : this.stderr).match(w.re);
+      if (m) w.resolve(m);
+      return !m;
+    });
+  }
+}
+
+/**
+ * Starts `script` (a TypeScript file, relative to `packageDir`) with `args`, as
+ * `node --import tsx script args…`: one process, so signals reach the program itself.
+ */
+export function spawnCli(
+  packageDir: string | URL,
+  script: string,
+  args: readonly string[] = [],
+  opts: SpawnOptions = {},
+): CliProcess {
+  return spawnProgram(process.execPath, ['--import', TSX, script, ...args], packageDir, opts);
+}
+
+/** Starts any program (`python3 peer.py …`, `nc …`) with the same output capture. */
+export function spawnProgram(
+  command: string,
+  args: readonly string[],
+  cwd: string | URL,
+  opts: SpawnOptions = {},
+): CliProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    PYTHONUNBUFFERED: '1',
+    ...opts.env,
+  };
+  // Not needed on loopback, and it costs ~0.3 s per node start on these machines.
+  delete env.NODE_EXTRA_CA_CERTS;
+  if (!opts.env || !('HOST' in opts.env)) delete env.HOST;
+  if (!opts.env || !('PORT' in opts.env)) delete env.PORT;
+  const child = spawn(command, args, {
+    cwd: cwd instanceof URL ? fileURLToPath(cwd) : cwd,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const proc = new CliProcess(child);
+  child.stdin?.on('error', () => {}); // the program may exit before reading all of it
+  if (opts.input !== undefined) child.stdin?.end(opts.input);
+  else if (!opts.keepStdinOpen) child.stdin?.end();
+  return proc;
+}
+
+/** The line every server prints once bound; group 1 is the host, group 2 the port. */
+export const LISTENING_RE = /listening on \[?([^\]\s]+?)\]?:(\d+) \((?:tcp|udp)\)/;
+
+/** Waits for a started process's `listening on …` line; kills it if the line never comes. */
+export async function waitForListening(proc: CliProcess): Promise<RunningServer> {
+  try {
+    const m = await proc.waitFor(LISTENING_RE);
+    return { proc, host: m[1] as string, port: Number(m[2]) };
+  } catch (err) {
+    proc.kill();
+    throw err;
+  }
+}
+
+/** A server started by `startServer`: its process and the port it printed. */
+export interface RunningServer {
+  proc: CliProcess;
+  host: string;
+  port: number;
+}
+
+/**
+ * Starts a server CLI (with `--port 0` unless `args` has a port) and resolves once it has
+ * printed `listening on HOST:PORT (tcp|udp)`, with the port the OS gave it.
+ */
+export async function startServer(
+  packageDir: string | URL,
+  script: string,
+  args: readonly string[] = [],
+  opts: SpawnOptions = {},
+): Promise<RunningServer> {
+  const withPort = args.includes('--port') ? args : [...args, '--port', '0'];
+  return waitForListening(spawnCli(packageDir, script, withPort, { keepStdinOpen: true, ...opts }));
+}
+
+/** Runs a CLI to completion and returns its exit code and output. */
+export async function runToEnd(
+  packageDir: string | URL,
+  script: string,
+  args: readonly string[] = [],
+  opts: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawnCli(packageDir, script, args, opts);
+  const code = await proc.waitForExit(opts.timeoutMs);
+  return { code, stdout: proc.stdout, stderr: proc.stderr };
+}
+
+/** Whether `python3` runs here; interop tests skip with a message where it does not. */
+export function hasPython3(): boolean {
+  return spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
+}

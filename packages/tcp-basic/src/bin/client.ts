@@ -1,0 +1,49 @@
+// `pnpm --filter tcp-basic client [--mode greet|ask] [--message TEXT] [--sockets N]`: the
+// client of seed 000 (or seed 002 with --mode ask). --sockets 2 is the seed's test of two
+// sockets in one program, one after the other.
+import { runCli, toChoice, toInteger, toMilliseconds } from '@socket-lab/common';
+import { CLIENT_MESSAGES, CLIENT_TIMEOUT_MS, exchangeOnce, receivedLine } from '../client.js';
+
+const spec = {
+  usage: 'pnpm --filter tcp-basic client',
+  role: 'client',
+  summary:
+    'Connects, has one exchange with the tcp-basic server, closes (seed 000; seed 002 with --mode ask).',
+  defaultPort: 31500,
+  flags: {
+    mode: {
+      type: 'string',
+      valueName: 'greet|ask',
+      default: 'greet',
+      description: 'greet: the server sends first (seed 000); ask: we do (seed 002)',
+    },
+    message: {
+      type: 'string',
+      valueName: 'TEXT',
+      description: `what we send (default "${CLIENT_MESSAGES.greet}", or "${CLIENT_MESSAGES.ask}" in ask mode)`,
+    },
+    sockets: {
+      type: 'string',
+      valueName: 'N',
+      default: '1',
+      description: 'open N connections, one after another',
+    },
+    timeout: {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(CLIENT_TIMEOUT_MS / 1000),
+      description: 'give up connecting or waiting after this long',
+    },
+  },
+} as const;
+
+await runCli(spec, async ({ host, port, flags }) => {
+  const mode = toChoice(flags.mode, '--mode', ['greet', 'ask'] as const);
+  const sockets = toInteger(flags.sockets, '--sockets', 1, 1000);
+  const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
+  for (let i = 1; i <= sockets; i++) {
+    const data = await exchangeOnce({ host, port, mode, message: flags.message, timeoutMs });
+    console.log(sockets > 1 ? `[socket ${i}] ${receivedLine(data)}` : receivedLine(data));
+  }
+  return 0;
+});

@@ -1,0 +1,55 @@
+// `pnpm --filter tcp-basic start [--mode greet|ask] [--forever]`: the server of seed 000
+// (or seed 002 with --mode ask). Serves one client and exits, like the seed; --forever
+// keeps accepting, like the seed's second server.
+import {
+  closeServer,
+  listenTcp,
+  onShutdown,
+  runCli,
+  toChoice,
+  toMilliseconds,
+  trackConnections,
+} from '@socket-lab/common';
+import { createBasicServer, READ_TIMEOUT_MS, SERVER_MESSAGES } from '../server.js';
+
+const spec = {
+  usage: 'pnpm --filter tcp-basic start',
+  role: 'server',
+  summary:
+    'A TCP server that has one short exchange per client (seed 000; seed 002 with --mode ask).',
+  defaultPort: 31500,
+  flags: {
+    mode: {
+      type: 'string',
+      valueName: 'greet|ask',
+      default: 'greet',
+      description: 'greet: we send first (seed 000); ask: the client does (seed 002)',
+    },
+    message: {
+      type: 'string',
+      valueName: 'TEXT',
+      description: `what we send (default "${SERVER_MESSAGES.greet}", or the seed's answer in ask mode)`,
+    },
+    forever: {
+      type: 'boolean',
+      description: 'keep accepting clients instead of exiting after the first',
+    },
+    timeout: {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(READ_TIMEOUT_MS / 1000),
+      description: 'how long to wait for a client to speak; 0 = forever',
+    },
+  },
+} as const;
+
+await runCli(spec, async ({ host, port, flags }) => {
+  const mode = toChoice(flags.mode, '--mode', ['greet', 'ask'] as const);
+  const readTimeoutMs = toMilliseconds(flags.timeout, '--timeout');
+  const server = createBasicServer({ mode, message: flags.message, readTimeoutMs });
+  const open = trackConnections(server);
+  await listenTcp(server, { host, port });
+  // The seed accepts once and closes its listening socket; stop listening the same way.
+  if (!flags.forever) server.once('connection', () => server.close());
+  onShutdown(() => closeServer(server, open));
+});
