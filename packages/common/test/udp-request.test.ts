@@ -1,0 +1,166 @@
+// UdpRequester against small scripted servers on 127.0.0.1 port 0: an answer, a lost try
+// and its resend, a request nobody answers, and the datagrams it must not take as the answer
+// (from someone else, or from the server but not matching).
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { afterEach, expect, test } from 'vitest';
+import { MAX_UDP_PAYLOAD_IPV4, type UdpEvent, UdpRequester } from '../src/udp-request.js';
+
+const HOST = '127.0.0.1';
+const opened: { close: () => unknown }[] = [];
+afterEach(async () => {
+  for (const thing of opened.splice(0)) await thing.close();
+});
+
+/** A UDP socket on port 0 whose datagrams `answer` handles (`null`: never answers). */
+async function scriptedServer(
+  answer: ((data: Buffer, from: dgram.RemoteInfo, socket: dgram.Socket) => void) | null,
+  host = HOST,
+) {
+  const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  const received: { data: Buffer; port: number }[] = [];
+  socket.on('message', (data, from) => {
+    received.push({ data, port: from.port });
+    answer?.(data, from, socket);
+  });
+  socket.bind(0, host);
+  await once(socket, 'listening');
+  opened.push({ close: () => new Promise<void>((resolve) => socket.close(() => resolve())) });
+  return { socket, port: socket.address().port, received };
+}
+
+/** A requester whose events a test can read, or wait for. */
+async function requester(port: number, host = HOST) {
+  const events: UdpEvent[] = [];
+  const waiters: { kind: string; resolve: (e: UdpEvent) => void }[] = [];
+  const client = await UdpRequester.open(host, port, (event) => {
+    events.push(event);
+    for (const w of waiters.splice(0)) {
+      if (w.kind === event.kind) w.resolve(event);
+      else waiters.push(w);
+    }
+  });
+  opened.push(client);
+  const nextEvent = (kind: UdpEvent['kind']) =>
+    new Promise<UdpEvent>((resolve) => waiters.push({ kind, resolve }));
+  return { client, events, nextEvent };
+}
+
+const echo = (data: Buffer, from: dgram.RemoteInfo, socket: dgram.Socket) =>
+  socket.send(data, from.port, from.address);
+
+test('takes the answer from the server, on the first try, with its round-trip time', async () => {
+  const server = await scriptedServer(echo);
+  const { client, events } = await requester(server.port);
+  const outcome = await client.request(Buffer.from('hello'), { timeoutMs: 5000, retries: 2 });
+  expect(outcome).toMatchObject({ ok: true, from: `127.0.0.1:${server.port}`, tries: 1 });
+  expect(outcome.ok && outcome.answer.toString()).toBe('hello');
+  expect(outcome.ok && outcome.rttMs).toBeGreaterThan(0);
+  expect(events).toEqual([]);
+});
+
+test('sends again when a try goes unanswered, and gives no round-trip time then', async () => {
+  // The server "loses" the first datagram and answers every later one.
+  const server = await scriptedServer((data, from, socket) => {
+    if (server.received.length > 1) echo(data, from, socket);
+  });
+  const { client, events } = await requester(server.port);
+  const outcome = await client.request(Buffer.from('again'), { timeoutMs: 200, retries: 5 });
+  expect(outcome.ok).toBe(true);
+  expect(outcome.tries).toBeGreaterThanOrEqual(2);
+  expect(outcome.ok && outcome.rttMs).toBeNull();
+  expect(events[0]).toEqual({ kind: 'retry', attempt: 2, attempts: 6, timeoutMs: 200 });
+});
+
+test('reports a request as lost after every try went unanswered', async () => {
+  const server = await scriptedServer(null);
+  const { client, events } = await requester(server.port);
+  const outcome = await client.request(Buffer.from('anyone?'), { timeoutMs: 50, retries: 2 });
+  expect(outcome).toEqual({ ok: false, tries: 3 });
+  expect(events.map((e) => e.kind)).toEqual(['retry', 'retry']);
+});
+
+test('ignores a datagram from anyone but the server', async () => {
+  let intruderSent = false;
+  const intruder = await scriptedServer(null);
+  const server = await scriptedServer((data, from, socket) => {
+    // Before answering, a third party writes to the client's port.
+    intruder.socket.send('not me', from.port, from.address);
+    intruderSent = true;
+    ignored.then(() => echo(data, from, socket));
+  });
+  const { client, nextEvent } = await requester(server.port);
+  const ignored = nextEvent('ignored');
+  const outcome = await client.request(Buffer.from('real'), { timeoutMs: 5000, retries: 0 });
+  expect(intruderSent).toBe(true);
+  expect(await ignored).toEqual({
+    kind: 'ignored',
+    reason: 'foreign',
+    from: `127.0.0.1:${intruder.port}`,
+    data: Buffer.from('not me'),
+  });
+  expect(outcome.ok && outcome.answer.toString()).toBe('real');
+});
+
+test('ignores a datagram from the server that isAnswer rejects, then takes the real one', async () => {
+  const server = await scriptedServer((data, from, socket) => {
+    socket.send('an old answer', from.port, from.address);
+    ignored.then(() => echo(data, from, socket));
+  });
+  const { client, nextEvent } = await requester(server.port);
+  const ignored = nextEvent('ignored');
+  const outcome = await client.request(Buffer.from('new'), {
+    timeoutMs: 5000,
+    retries: 0,
+    isAnswer: (answer, request) => answer.equals(request),
+  });
+  expect(await ignored).toMatchObject({
+    reason: 'not-the-answer',
+    data: Buffer.from('an old answer'),
+  });
+  expect(outcome.ok && outcome.answer.toString()).toBe('new');
+});
+
+test('after a lost request the next one leaves from a new port; after an answer it does not', async () => {
+  // Answers everything except the datagram "drop".
+  const server = await scriptedServer((data, from, socket) => {
+    if (data.toString() !== 'drop') echo(data, from, socket);
+  });
+  const { client } = await requester(server.port);
+  const opts = { timeoutMs: 50, retries: 0 };
+  expect((await client.request(Buffer.from('one'), opts)).ok).toBe(true);
+  expect((await client.request(Buffer.from('two'), opts)).ok).toBe(true);
+  expect((await client.request(Buffer.from('drop'), opts)).ok).toBe(false);
+  const slow = { timeoutMs: 5000, retries: 0 };
+  expect((await client.request(Buffer.from('three'), slow)).ok).toBe(true);
+  const ports = server.received.map((r) => r.port);
+  expect(ports[1]).toBe(ports[0]);
+  expect(ports[2]).toBe(ports[0]);
+  expect(ports[3]).not.toBe(ports[2]);
+  expect(client.localPort()).toBe(ports[3]);
+});
+
+test('a datagram too large for UDP is refused with one clear line, and the next one works', async () => {
+  const server = await scriptedServer(echo);
+  const { client } = await requester(server.port);
+  const tooBig = Buffer.alloc(MAX_UDP_PAYLOAD_IPV4 + 1);
+  const err = await client.request(tooBig, { timeoutMs: 1000, retries: 0 }).catch((e) => e);
+  expect((err as Error).message).toBe(
+    `cannot send 65508 bytes to 127.0.0.1:${server.port}: too long for one UDP datagram (at most 65507 over IPv4)`,
+  );
+  const largest = Buffer.alloc(MAX_UDP_PAYLOAD_IPV4, 'x');
+  const outcome = await client.request(largest, { timeoutMs: 5000, retries: 0 });
+  expect(outcome.ok && outcome.answer.equals(largest)).toBe(true);
+});
+
+const hasIPv6 = await new Promise<boolean>((resolve) => {
+  const probe = dgram.createSocket('udp6').once('error', () => resolve(false));
+  probe.bind(0, '::1', () => probe.close(() => resolve(true)));
+});
+
+test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+  const server = await scriptedServer(echo, '::1');
+  const { client } = await requester(server.port, '::1');
+  const outcome = await client.request(Buffer.from('six'), { timeoutMs: 5000, retries: 0 });
+  expect(outcome).toMatchObject({ ok: true, from: `[::1]:${server.port}` });
+});
