@@ -210,15 +210,19 @@ function nonEmpty(value: string | undefined): string | undefined {
 // parseArgs' own messages are long and suggest quoting tricks; say it in a few words.
 function describeParseError(err: unknown): string {
   const e = err as { code?: string; message?: string };
-  const flag = /'(-[^' ]+)/.exec(e.message ?? '')?.[1] ?? '';
+  const message = e.message ?? String(err);
+  const flag =
+    /(--?[\w-]+)(?: <value>)?'/.exec(message)?.[1] ?? /'(--?[\w-]+)/.exec(message)?.[1] ?? '';
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown flag ${flag}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(e.message ?? '')
-        ? `${flag} needs a value`
-        : `${flag} takes no value`;
+      if (/argument missing/.test(message)) return `${flag} needs a value`;
+      if (/ambiguous/.test(message)) {
+        return `${flag} needs a value (for one that starts with "-", write ${flag}=-…)`;
+      }
+      return `${flag} takes no value`;
     default:
-      return e.message ?? String(err);
+      return message;
   }
 }

@@ -10,6 +10,7 @@ import {
   UsageError,
 } from './args.js';
 import { FatalError, isSystemError } from './errors.js';
+import { listenForSignals } from './shutdown.js';
 
 /**
  * Runs `main` with the parsed command line. `main` may return an exit code; if it returns
@@ -21,6 +22,7 @@ export async function runCli<F extends Record<string, FlagSpec>>(
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> {
   const name = spec.usage.replace(/^pnpm --filter /, '');
+  listenForSignals();
   try {
     const cli = parseCli(spec, argv);
     if (cli.help) {

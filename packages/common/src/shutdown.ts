@@ -9,7 +9,7 @@ export const SHUTDOWN_GRACE_MS = 2000;
 /**
  * Calls `stop` once on the first SIGINT or SIGTERM and sets exit code 0 when it settles.
  * If something still holds the process open `graceMs` later, it exits anyway. A second
- * signal exits at once. Returns a function that removes the handlers.
+ * signal exits at once. Returns a function that removes the handler again.
  */
 export function onShutdown(
   stop: (signal: NodeJS.Signals) => Promise<void> | void,
@@ -27,14 +27,34 @@ export function onShutdown(
         console.error(`error while stopping: ${(err as Error).message ?? err}`);
       });
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  listenForSignals();
+  onSignal = handler;
   const orphanWatch = watchForOrphaning(() => handler('SIGTERM'));
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    if (onSignal === handler) onSignal = undefined;
     clearInterval(orphanWatch);
   };
+}
+
+// One listener per signal for the life of the process, installed before anything is
+// opened, that calls whatever handler is current. Adding and removing listeners instead
+// would lose a signal: when the last listener goes, Node drops a signal that has been
+// caught but not yet handed to JavaScript, and between removing and adding the default
+// action (death by signal, no exit code) would apply.
+let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+let listening = false;
+
+/**
+ * Installs the process's SIGINT/SIGTERM listeners. Until onShutdown gives a handler, a
+ * signal exits at once with code 0: nothing is open yet that needs closing. runCli calls
+ * this first thing, so a Ctrl+C that comes right after `listening on …` is never lost.
+ */
+export function listenForSignals(): void {
+  if (listening) return;
+  listening = true;
+  const dispatch = (signal: NodeJS.Signals) => (onSignal ? onSignal(signal) : process.exit(0));
+  process.on('SIGINT', dispatch);
+  process.on('SIGTERM', dispatch);
 }
 
 /**

@@ -1,0 +1,95 @@
+// The programs as a user runs them: real processes, the port read back from
+// `listening on …`, output and exit codes checked.
+
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
+import { runToEnd, startServer } from '@socket-lab/common/testing';
+import { expect, test } from 'vitest';
+
+const PKG = new URL('..', import.meta.url);
+const START = 'src/bin/start.ts';
+const CLIENT = 'src/bin/client.ts';
+
+test('start + client reproduce seed 000, and the server exits 0 after its one client', async () => {
+  const server = await startServer(PKG, START);
+  const client = await runToEnd(PKG, CLIENT, ['--port', String(server.port)]);
+  expect(client).toMatchObject({ code: 0, stdout: 'the data received is byebye\n', stderr: '' });
+  expect(await server.proc.waitForExit()).toBe(0);
+  expect(server.proc.stdout).toMatch(
+    /^listening on 127\.0\.0\.1:\d+ \(tcp\)\ngot connected from 127\.0\.0\.1:\d+\nhihi\n$/,
+  );
+});
+
+test('--forever serves three clients, --sockets 2 opens two connections, SIGTERM exits 0', async () => {
+  const server = await startServer(PKG, START, ['--forever']);
+  try {
+    const one = await runToEnd(PKG, CLIENT, ['--port', String(server.port), '--message', 'one']);
+    // Flags after a literal `--`, as `pnpm start -- --sockets 2` passes them.
+    const two = await runToEnd(PKG, CLIENT, [
+      '--',
+      '--port',
+      String(server.port),
+      '--sockets',
+      '2',
+    ]);
+    expect(one.stdout).toBe('the data received is byebye\n');
+    expect(two.stdout).toBe(
+      '[socket 1] the data received is byebye\n[socket 2] the data received is byebye\n',
+    );
+    await server.proc.waitFor(/(got connected.*\n(one|hihi)\n[\s\S]*){3}/);
+    expect(await server.proc.stop('SIGTERM')).toBe(0);
+  } finally {
+    server.proc.kill();
+  }
+});
+
+test('--mode ask on both sides is seed 002', async () => {
+  const server = await startServer(PKG, START, ['--mode', 'ask']);
+  const client = await runToEnd(PKG, CLIENT, ['--port', String(server.port), '--mode', 'ask']);
+  expect(client.stdout).toBe('the data received is 不要回答,不要回答,不要回答\n');
+  expect(await server.proc.waitForExit()).toBe(0);
+  expect(server.proc.stdout).toMatch(/\nyaoyao\n$/);
+});
+
+test('--help lists every flag with its default', async () => {
+  const { code, stdout } = await runToEnd(PKG, START, ['--help']);
+  expect(code).toBe(0);
+  for (const flag of [
+    '--host',
+    '--port',
+    '--mode',
+    '--message',
+    '--forever',
+    '--timeout',
+    '--help',
+  ]) {
+    expect(stdout).toContain(flag);
+  }
+  expect(stdout).toContain('default 31500');
+});
+
+test('bad flags are one line on stderr and exit 2', async () => {
+  const bad = await runToEnd(PKG, CLIENT, ['--port', '70000']);
+  expect(bad).toMatchObject({ code: 2, stdout: '' });
+  expect(bad.stderr).toBe(
+    'tcp-basic client: --port must be a whole number from 0 to 65535 (got "70000") (see --help)\n',
+  );
+  const unknown = await runToEnd(PKG, START, ['--mode', 'shout']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('a port in use is one clear line and exit 1, no stack trace', async () => {
+  const holder = net.createServer().listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const { port } = holder.address() as AddressInfo;
+  try {
+    const { code, stderr } = await runToEnd(PKG, START, ['--port', String(port)]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `tcp-basic start: cannot listen on 127.0.0.1:${port} (tcp): address already in use (another server on that port? try --port 0)\n`,
+    );
+  } finally {
+    holder.close();
+  }
+});
