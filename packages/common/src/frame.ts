@@ -20,6 +20,9 @@ export const FRAME_HEADER_BYTES = 4;
  */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
+/** The largest length 4 bytes can say (4 GiB - 1); no limit can be above it. */
+const LARGEST_LENGTH = 0xffff_ffff;
+
 export type FrameErrorCode = 'FRAME_TOO_LARGE' | 'FRAME_TRUNCATED';
 
 /** A framing error: `code` says which, `missingBytes` how short a truncated stream was. */
@@ -34,16 +37,14 @@ export class FrameError extends Error {
   }
 }
 
-/** The 4-byte header for a payload of `length` bytes. Send it, then the payload. */
+/**
+ * The 4-byte header for a payload of `length` bytes. Send it, then the payload.
+ * Throws FrameError `FRAME_TOO_LARGE` above `maxFrameBytes`, RangeError if `length` is
+ * not a whole number of bytes.
+ */
 export function encodeFrameHeader(length: number, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
-  if (!Number.isInteger(length) || length < 0 || length > maxFrameBytes) {
-    throw new FrameError(
-      'FRAME_TOO_LARGE',
-      `frame of ${length} bytes exceeds the ${maxFrameBytes}-byte limit`,
-    );
-  }
   const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  header.writeUInt32BE(length, 0);
+  header.writeUInt32BE(checkPayloadLength(length, maxFrameBytes), 0);
   return header;
 }
 
@@ -52,8 +53,9 @@ export function encodeFrameHeader(length: number, maxFrameBytes = DEFAULT_MAX_FR
  * write `encodeFrameHeader(n)` and the payload separately instead: no copy.
  */
 export function encodeFrame(payload: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.byteLength);
-  encodeFrameHeader(payload.byteLength, maxFrameBytes).copy(frame, 0);
+  const length = checkPayloadLength(payload.byteLength, maxFrameBytes);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.writeUInt32BE(length, 0);
   frame.set(payload, FRAME_HEADER_BYTES);
   return frame;
 }
@@ -68,19 +70,24 @@ export interface FrameDecoderOptions {
  * that lies inside one chunk is returned as a view into it (no copy); a frame that spans
  * chunks is gathered and copied once, when its last byte arrives, so memory grows with
  * the bytes received, never with what a header claims.
+ *
+ * Views share memory with the chunks: don't reuse or change a chunk after pushing it (a
+ * socket's 'data' chunks are fresh each time; `onread`'s single buffer is not).
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
-  private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
+  /** Header bytes seen so far of a header split across chunks (0 to 3). */
   private headerFilled = 0;
-  /** Payload length of the frame being gathered, or -1 while reading a header. */
+  /** Their value, built up byte by byte, most significant first. */
+  private headerValue = 0;
+  /** Payload length of the frame being gathered, or -1 while between frames. */
   private expected = -1;
   private pieces: Buffer[] = [];
   private gathered = 0;
   private failed: FrameError | undefined;
 
   constructor(opts: FrameDecoderOptions = {}) {
-    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.maxFrameBytes = checkLimit(opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   }
 
   /** Bytes held that do not yet form a whole frame. */
@@ -88,66 +95,76 @@ export class FrameDecoder {
     return this.expected < 0 ? this.headerFilled : FRAME_HEADER_BYTES + this.gathered;
   }
 
-  /** Feeds one chunk; returns the whole frames it completed. Throws FrameError on a bad header. */
+  /**
+   * Feeds one chunk; returns the whole frames it completed, in order (often none).
+   * Throws FrameError `FRAME_TOO_LARGE` on a header above the limit. Frames that came
+   * before that header in the same chunk are returned first, and the error is thrown by
+   * the next call to push() or end(); after it, the decoder only throws.
+   */
   push(chunk: Buffer): Buffer[] {
     if (this.failed) throw this.failed;
     const frames: Buffer[] = [];
-    let offset = 0;
     const end = chunk.length;
-    while (offset < end) {
-      if (this.expected < 0) {
-        // Fast path: a whole header in this chunk, and nothing half-read before it.
-        if (this.headerFilled === 0 && end - offset >= FRAME_HEADER_BYTES) {
-          const length = chunk.readUInt32BE(offset);
-          offset += FRAME_HEADER_BYTES;
-          this.checkLength(length);
-          if (end - offset >= length) {
-            frames.push(chunk.subarray(offset, offset + length)); // zero-copy
-            offset += length;
-            continue;
-          }
-          this.expected = length;
-        } else {
-          // A header split across chunks: collect its bytes one chunk at a time.
-          const take = Math.min(FRAME_HEADER_BYTES - this.headerFilled, end - offset);
-          chunk.copy(this.header, this.headerFilled, offset, offset + take);
-          this.headerFilled += take;
-          offset += take;
-          if (this.headerFilled < FRAME_HEADER_BYTES) break;
-          this.headerFilled = 0;
-          const length = this.header.readUInt32BE(0);
-          this.checkLength(length);
-          this.expected = length;
-          if (length === 0) {
-            frames.push(Buffer.alloc(0));
-            this.expected = -1;
-          }
-          continue;
-        }
+    let offset = 0;
+    if (end === 0) return frames;
+
+    // 1. Finish what earlier chunks started: the rest of a header, then of a payload.
+    if (this.headerFilled > 0) {
+      while (this.headerFilled < FRAME_HEADER_BYTES && offset < end) {
+        this.headerValue = this.headerValue * 256 + (chunk[offset++] as number);
+        this.headerFilled += 1;
       }
-      // Gathering a frame that spans chunks.
+      if (this.headerFilled < FRAME_HEADER_BYTES) return frames;
+      const length = this.headerValue;
+      this.headerFilled = 0;
+      this.headerValue = 0;
+      if (!this.accept(length, frames)) return frames;
+      this.expected = length;
+    }
+    if (this.expected >= 0) {
       const take = Math.min(this.expected - this.gathered, end - offset);
-      if (take === 0) break;
-      this.pieces.push(chunk.subarray(offset, offset + take));
+      if (take > 0) this.pieces.push(chunk.subarray(offset, offset + take));
       this.gathered += take;
       offset += take;
-      if (this.gathered === this.expected) {
-        frames.push(
-          this.pieces.length === 1
-            ? (this.pieces[0] as Buffer)
-            : Buffer.concat(this.pieces, this.expected),
-        );
-        this.pieces = [];
-        this.gathered = 0;
-        this.expected = -1;
+      if (this.gathered < this.expected) return frames;
+      // One piece: the payload came in a single chunk after its header, a view will do.
+      const [first] = this.pieces;
+      frames.push(
+        this.pieces.length === 1 && first ? first : Buffer.concat(this.pieces, this.expected), // the one copy
+      );
+      this.pieces = [];
+      this.gathered = 0;
+      this.expected = -1;
+    }
+
+    // 2. Every whole frame inside this chunk: a view each, no copy. This is the hot loop.
+    while (end - offset >= FRAME_HEADER_BYTES) {
+      const length = chunk.readUInt32BE(offset);
+      if (!this.accept(length, frames)) return frames;
+      const start = offset + FRAME_HEADER_BYTES;
+      if (end - start < length) {
+        // 3a. The start of a frame that goes on in the next chunks.
+        this.expected = length;
+        if (end > start) this.pieces.push(chunk.subarray(start));
+        this.gathered = end - start;
+        return frames;
       }
+      frames.push(chunk.subarray(start, start + length));
+      offset = start + length;
+    }
+
+    // 3b. Or the first 1 to 3 bytes of a header.
+    while (offset < end) {
+      this.headerValue = this.headerValue * 256 + (chunk[offset++] as number);
+      this.headerFilled += 1;
     }
     return frames;
   }
 
   /**
    * Call when the stream has ended. Throws FrameError `FRAME_TRUNCATED` if it ended in the
-   * middle of a header or payload, with `missingBytes` set to how many never came.
+   * middle of a header or payload, with `missingBytes` set to how many never came (for a
+   * cut header, the header bytes missing: the payload's size was never known).
    */
   end(): void {
     if (this.failed) throw this.failed;
@@ -169,14 +186,19 @@ export class FrameDecoder {
     }
   }
 
-  private checkLength(length: number): void {
-    if (length > this.maxFrameBytes) {
-      this.failed = new FrameError(
-        'FRAME_TOO_LARGE',
-        `frame header claims ${length} bytes, more than the ${this.maxFrameBytes}-byte limit`,
-      );
-      throw this.failed;
-    }
+  /**
+   * Checks a header's length before anything of its payload is kept. Too large: throws at
+   * once if this push has no frames to return yet, otherwise remembers the error for the
+   * next call and returns false, so the good frames before the bad header are not lost.
+   */
+  private accept(length: number, frames: Buffer[]): boolean {
+    if (length <= this.maxFrameBytes) return true;
+    this.failed = new FrameError(
+      'FRAME_TOO_LARGE',
+      `frame header claims ${length} bytes, more than the ${this.maxFrameBytes}-byte limit`,
+    );
+    if (frames.length === 0) throw this.failed;
+    return false;
   }
 }
 
@@ -191,4 +213,26 @@ export async function* decodeFrames(
   const decoder = new FrameDecoder(opts);
   for await (const chunk of source) yield* decoder.push(chunk);
   decoder.end();
+}
+
+function checkPayloadLength(length: number, maxFrameBytes: number): number {
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`a frame's length must be a whole number of bytes (got ${length})`);
+  }
+  if (length > Math.min(maxFrameBytes, LARGEST_LENGTH)) {
+    throw new FrameError(
+      'FRAME_TOO_LARGE',
+      `frame of ${length} bytes exceeds the ${Math.min(maxFrameBytes, LARGEST_LENGTH)}-byte limit`,
+    );
+  }
+  return length;
+}
+
+function checkLimit(maxFrameBytes: number): number {
+  if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 0 || maxFrameBytes > LARGEST_LENGTH) {
+    throw new RangeError(
+      `maxFrameBytes must be a whole number from 0 to ${LARGEST_LENGTH} (got ${maxFrameBytes})`,
+    );
+  }
+  return maxFrameBytes;
 }
