@@ -40,6 +40,7 @@ for (const dir of packages) {
     continue;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
+  if (r.numTotalTests === 0) problems.push(`${dir}: no tests ran`);
   passed += r.numPassedTests;
   skipped += r.numPendingTests + r.numTodoTests;
   // A file that fails to load has no tests to fail, only a failed suite: count it too.
@@ -52,6 +53,7 @@ for (const dir of packages) {
 console.log('');
 for (const p of problems) console.log(p);
 if (skipped > 0) console.log(`(${skipped} skipped)`);
-if (turbo.status !== 0 && failed === 0) failed += 1; // turbo failed outside any test (a crash)
+// turbo failed outside any test (a crash, a package with no tests): that is a failure too.
+if ((turbo.status !== 0 || problems.length > 0) && failed === 0) failed += 1;
 console.log(`tests: ${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || problems.length > 0 || passed === 0 ? 1 : 0;
