@@ -1,0 +1,35 @@
+// `pnpm --filter udp-echo start [--upper] [--buffer BYTES] [--quiet]`: the UDP echo server
+// of seeds 001/002/003. Runs until Ctrl+C.
+import { bindUdp, onShutdown, runCli, toInteger } from '@socket-lab/common';
+import { serveEcho } from '../server.js';
+
+const spec = {
+  usage: 'pnpm --filter udp-echo start',
+  role: 'server',
+  summary: 'A UDP echo server (RFC 862): every datagram goes back to its sender, whole.',
+  defaultPort: 8888,
+  flags: {
+    upper: {
+      type: 'boolean',
+      description: "answer upper-cased (a-z only), like seed 002's server",
+    },
+    buffer: {
+      type: 'string',
+      valueName: 'BYTES',
+      description: 'log what recvfrom(BYTES) would keep and drop, e.g. 1024 (seed 003)',
+    },
+    quiet: {
+      type: 'boolean',
+      description: 'log nothing per datagram (for benchmarks)',
+    },
+  },
+  notes: ['try: nc -u 127.0.0.1 8888   (type a line, see it come back)'] as string[],
+} as const;
+
+await runCli(spec, async ({ host, port, flags }) => {
+  const bufferBytes =
+    flags.buffer === undefined ? undefined : toInteger(flags.buffer, '--buffer', 1, 65_535);
+  const { socket } = await bindUdp({ host, port });
+  serveEcho(socket, { upper: flags.upper, bufferBytes, log: flags.quiet ? null : console.log });
+  onShutdown(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+});

@@ -1,0 +1,65 @@
+// A UDP echo server (RFC 862): every datagram goes back to the address it came from, whole.
+// UDP has no connections, so there is no accept() and no socket per client: one socket
+// receives from everybody, and each datagram carries its sender's address (recvfrom). It has
+// no streams either: a datagram arrives whole or not at all, never merged with the next one
+// and never split (seed 003), so the echo needs no framing. It rebuilds the UDP servers of
+// seeds 001, 002 (`--upper`) and 003 (`--buffer 1024`).
+// Run: pnpm --filter udp-echo start      Poke: nc -u 127.0.0.1 8888
+import type dgram from 'node:dgram';
+import { formatHostPort, previewBytes } from '@socket-lab/common';
+
+export interface EchoServerOptions {
+  /** Answer upper-cased, as seed 002's server does with `msg.upper()`. */
+  upper?: boolean;
+  /**
+   * Log what Python's `recvfrom(bufferBytes)` would have kept (seed 003 reads with 1024).
+   * Node always hands us the whole datagram; a smaller buffer in C or Python silently
+   * drops the rest of it, with no error and no way to read it later.
+   */
+  bufferBytes?: number;
+  /** Where each datagram's log line goes; `null` logs nothing (for benchmarks). */
+  log?: ((line: string) => void) | null;
+}
+
+/** Makes a bound UDP socket an echo server. The socket stays the caller's to close. */
+export function serveEcho(socket: dgram.Socket, opts: EchoServerOptions = {}): void {
+  const log = opts.log === undefined ? console.log : opts.log;
+
+  // Without a listener, an 'error' is thrown and would stop the server for everyone.
+  socket.on('error', (err) => log?.(`socket error: ${err.message}`));
+
+  socket.on('message', (data, rinfo) => {
+    const from = formatHostPort(rinfo.address, rinfo.port);
+    log?.(describeDatagram(data, from, opts.bufferBytes));
+    // recvfrom() told us who sent it; sendto() that address. An empty datagram is a real
+    // datagram (8 bytes of UDP header and no payload), and its echo is empty too.
+    const answer = opts.upper ? asciiUpper(data) : data;
+    socket.send(answer, rinfo.port, rinfo.address, (err) => {
+      if (err) log?.(`cannot answer ${from}: ${err.message}`);
+    });
+  });
+}
+
+/** `5 bytes from 127.0.0.1:50000: hello`, plus what recvfrom(N) would keep and drop. */
+export function describeDatagram(data: Buffer, from: string, bufferBytes?: number): string {
+  const shown = data.length === 0 ? '(empty)' : previewBytes(data);
+  let line = `${data.length} bytes from ${from}: ${shown}`;
+  if (bufferBytes !== undefined && data.length > bufferBytes) {
+    const dropped = data.length - bufferBytes;
+    line += ` (recvfrom(${bufferBytes}) would keep ${bufferBytes} and drop ${dropped})`;
+  }
+  return line;
+}
+
+/**
+ * Python's `bytes.upper()`: only a-z change. Bytes of other characters (é, 中) are left
+ * alone, so the answer is as long as the request and still valid UTF-8.
+ */
+export function asciiUpper(data: Buffer): Buffer {
+  const out = Buffer.from(data);
+  for (let i = 0; i < out.length; i++) {
+    const b = out[i] as number;
+    if (b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
+  }
+  return out;
+}

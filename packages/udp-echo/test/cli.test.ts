@@ -1,0 +1,98 @@
+// The programs as a user runs them: real processes (node --import tsx src/bin/…), port 0,
+// piped stdin, --help, bad flags, a client talking to a port where nothing listens, and the
+// demo. Each start costs about a second, so there are few of these.
+import { runToEnd, startServer } from '@socket-lab/common/testing';
+import { afterEach, expect, test } from 'vitest';
+import { boundSocket, closeAll } from './helpers.js';
+
+const PKG = new URL('..', import.meta.url);
+const stops: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  await closeAll();
+});
+
+test('start and client: piped lines come back, then SIGTERM stops the server with code 0', async () => {
+  const server = await startServer(PKG, 'src/bin/start.ts', ['--upper']);
+  stops.push(() => server.proc.kill());
+  const client = await runToEnd(PKG, 'src/bin/client.ts', ['--', '--port', String(server.port)], {
+    input: 'hello\n\nudp\nexit\nnot sent\n',
+  });
+  expect(client.code).toBe(0);
+  expect(client.stdout).toMatch(
+    /^reply from 127\.0\.0\.1:\d+: HELLO \(5 bytes, [\d.]+ ms\)\nreply from .*: UDP \(3 bytes/,
+  );
+  expect(client.stderr).toBe('2 messages, all answered\n');
+  await server.proc.waitFor(/3 bytes from 127\.0\.0\.1:\d+: udp\n/);
+  expect(server.proc.stdout).not.toMatch(/not sent|exit/);
+  expect(await server.proc.stop('SIGTERM')).toBe(0);
+});
+
+test('a client talking to a port where nothing listens reports the loss and exits 1', async () => {
+  const probe = await boundSocket();
+  const port = probe.address().port;
+  await closeAll(); // now nothing listens on that port
+  const client = await runToEnd(
+    PKG,
+    'src/bin/client.ts',
+    ['--port', String(port), '--timeout', '0.2', '--retries', '1'],
+    { input: 'hello?\n' },
+  );
+  expect(client.code).toBe(1);
+  expect(client.stdout).toBe('');
+  expect(client.stderr).toMatch(/^no answer within 0\.2 s, sending again \(try 2 of 2\)\n/);
+  expect(client.stderr).toMatch(/no answer to "hello\?" after 2 tries of 0\.2 s/);
+  expect(client.stderr).toMatch(/1 message, 0 answered, 1 without an answer\n$/);
+});
+
+test('--help lists every flag with its default', async () => {
+  const [start, client] = await Promise.all([
+    runToEnd(PKG, 'src/bin/start.ts', ['--help']),
+    runToEnd(PKG, 'src/bin/client.ts', ['--help']),
+  ]);
+  expect(start.code).toBe(0);
+  for (const flag of [
+    '--host HOST',
+    '--port PORT',
+    '--upper',
+    '--buffer BYTES',
+    '--quiet',
+    '--help',
+  ]) {
+    expect(start.stdout).toContain(flag);
+  }
+  expect(start.stdout).toMatch(/default 8888/);
+  expect(client.code).toBe(0);
+  expect(client.stdout).toMatch(
+    /--timeout SECONDS +how long each try waits for the echo \(default 1\)/,
+  );
+  expect(client.stdout).toMatch(/--retries N +.* \(default 2\)/);
+});
+
+test('bad flags and a port in use are one line on stderr and a non-zero exit', async () => {
+  const taken = await boundSocket();
+  const [badBuffer, unknown, inUse] = await Promise.all([
+    runToEnd(PKG, 'src/bin/start.ts', ['--buffer', '0']),
+    runToEnd(PKG, 'src/bin/client.ts', ['--timeout', 'soon']),
+    runToEnd(PKG, 'src/bin/start.ts', ['--port', String(taken.address().port)]),
+  ]);
+  expect(badBuffer).toMatchObject({ code: 2, stdout: '' });
+  expect(badBuffer.stderr).toBe(
+    'udp-echo start: --buffer must be a whole number from 1 to 65535 (got "0") (see --help)\n',
+  );
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/^udp-echo client: --timeout must be a number of seconds .*\n$/);
+  expect(inUse.code).toBe(1);
+  expect(inUse.stderr).toMatch(
+    /^udp-echo start: cannot listen on 127\.0\.0\.1:\d+ \(udp\): address already in use.*\n$/,
+  );
+});
+
+test('the demo runs every scene and exits 0', async () => {
+  const demo = await runToEnd(PKG, 'src/bin/demo.ts');
+  expect(demo.stderr).toBe('');
+  expect(demo.code).toBe(0);
+  expect(demo.stdout).toMatch(/reply from .*: HELLO FROM SEED 002/);
+  expect(demo.stdout).toMatch(/recvfrom\(1024\) would keep 1024 and drop 976/);
+  expect(demo.stdout).toMatch(/no answer to "is anyone there\?" after 2 tries/);
+});

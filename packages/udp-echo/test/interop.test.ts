@@ -1,0 +1,113 @@
+// Python 3 ports of the seeds' UDP programs (test/fixtures/) as real peers of ours: their
+// clients against our server, our client against their servers.
+import { hasPython3, spawnProgram, waitForListening } from '@socket-lab/common/testing';
+import { afterEach, expect, test } from 'vitest';
+import { runEchoClient } from '../src/client.js';
+import { closeAll, HOST, LogLines, startEcho } from './helpers.js';
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+const python = hasPython3();
+if (!python) console.warn('python3 not found: skipping the interop tests with the seed programs');
+
+const stops: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  await closeAll();
+});
+
+/** Runs a seed client to its end (end of its input). */
+async function runSeed(script: string, args: string[], input = '') {
+  const proc = spawnProgram('python3', [script, ...args], FIXTURES, { input });
+  stops.push(() => proc.kill());
+  const code = await proc.waitForExit();
+  return { code, stdout: proc.stdout, stderr: proc.stderr };
+}
+
+async function startSeedServer(script: string) {
+  const proc = spawnProgram('python3', [script, HOST, '0'], FIXTURES, { keepStdinOpen: true });
+  stops.push(() => proc.kill());
+  return waitForListening(proc);
+}
+
+async function* linesOf(...lines: string[]): AsyncGenerator<string> {
+  yield* lines;
+}
+
+test.skipIf(!python)("seed 002's client gets each line back from our server", async () => {
+  const { port, log } = await startEcho();
+  const seed = await runSeed('seed002_udp_client.py', [HOST, String(port)], 'hello\n\n  udp  \n');
+  expect(seed.code).toBe(0);
+  expect(seed.stdout).toBe(
+    `>>: hello ('127.0.0.1', ${port})\n>>: >>: udp ('127.0.0.1', ${port})\n>>: `,
+  );
+  expect(log.lines.map((l) => l.replace(/^.*: /, ''))).toEqual(['hello', 'udp']);
+});
+
+test.skipIf(!python)("our client takes seed 002's upper-cased answers as the echo", async () => {
+  const seed = await startSeedServer('seed002_udp_server.py');
+  const out = new LogLines();
+  const result = await runEchoClient({
+    host: HOST,
+    port: seed.port,
+    lines: linesOf('hello', 'Mixed Case 123'),
+    out: out.push,
+    note: () => {},
+  });
+  expect(result).toEqual({ sent: 2, answered: 2, unanswered: 0 });
+  expect(out.lines.map((l) => l.replace(/^reply from [^:]+:\d+: | \(.*$/g, ''))).toEqual([
+    'HELLO',
+    'MIXED CASE 123',
+  ]);
+  await seed.proc.waitFor(/b'Mixed Case 123' \('127\.0\.0\.1', \d+\)/);
+});
+
+test.skipIf(!python)(
+  'seed 001\'s client sends "exit" too: its str == bytes check never fires',
+  async () => {
+    const { port, log } = await startEcho();
+    const seed = await runSeed(
+      'seed001_udp_client.py',
+      [HOST, String(port)],
+      'hi\nexit\nstill here\n',
+    );
+    expect(seed.code).toBe(0);
+    // Three datagrams: the seed meant to stop at "exit" and did not.
+    expect((await log.first(3)).map((l) => l.replace(/^.*: /, ''))).toEqual([
+      'hi',
+      'exit',
+      'still here',
+    ]);
+  },
+);
+
+test.skipIf(!python)(
+  "our client against seed 001's server, which never answers: reported lost",
+  async () => {
+    const seed = await startSeedServer('seed001_udp_server.py');
+    const note = new LogLines();
+    const result = await runEchoClient({
+      host: HOST,
+      port: seed.port,
+      lines: linesOf('echo?'),
+      timeoutMs: 150,
+      retries: 0,
+      out: () => {},
+      note: note.push,
+    });
+    expect(result).toEqual({ sent: 1, answered: 0, unanswered: 1 });
+    expect(note.lines[0]).toMatch(/^no answer to "echo\?" after 1 try of 0\.15 s/);
+    await seed.proc.waitFor(/^echo\?$/m); // it did arrive: the server just never answers
+  },
+);
+
+test.skipIf(!python)(
+  "seed 003's seven datagrams arrive as seven, and recvfrom(1024) would cut the last",
+  async () => {
+    const { port, log } = await startEcho({ bufferBytes: 1024 });
+    const seed = await runSeed('seed003_udp_client.py', [HOST, String(port), '0.01']);
+    expect(seed.code).toBe(0);
+    const lines = await log.first(7);
+    expect(lines.map((l) => Number(l.split(' ')[0]))).toEqual([17, 1, 300, 1, 200, 1, 2000]);
+    expect(lines[6]).toMatch(/\(recvfrom\(1024\) would keep 1024 and drop 976\)$/);
+  },
+);

@@ -1,0 +1,127 @@
+// The echo server in-process on 127.0.0.1 port 0, poked with plain dgram sockets: what it
+// answers, what it logs, and the datagrams a naive server would trip over.
+import { UdpRequester } from '@socket-lab/common/udp-request';
+import { afterEach, expect, test } from 'vitest';
+import { describeDatagram } from '../src/server.js';
+import { boundSocket, closeAll, HOST, roundTrip, startEcho } from './helpers.js';
+
+afterEach(closeAll);
+
+test('echoes each datagram to its sender and logs its size, source and text', async () => {
+  const { port, log } = await startEcho();
+  const client = await boundSocket();
+  const answer = await roundTrip(client, port, 'hello');
+  expect(answer.toString()).toBe('hello');
+  expect(await log.first(1)).toEqual([`5 bytes from 127.0.0.1:${client.address().port}: hello`]);
+});
+
+test('keeps message boundaries: two datagrams come back as two, never merged', async () => {
+  const { port } = await startEcho();
+  const client = await boundSocket();
+  const answers: string[] = [];
+  const both = new Promise<void>((resolve) => {
+    client.on('message', (data) => {
+      answers.push(data.toString());
+      if (answers.length === 2) resolve();
+    });
+  });
+  client.send('hello', port, HOST);
+  client.send('james', port, HOST); // seed 002's "UDP never sticks" pair
+  await both;
+  expect(answers.sort()).toEqual(['hello', 'james']);
+});
+
+test('--upper changes only a-z, like Python bytes.upper(): other bytes stay as they were', async () => {
+  const { port } = await startEcho({ upper: true });
+  const client = await boundSocket();
+  const sent = Buffer.concat([Buffer.from('héllo, 世界 abc'), Buffer.from([0xff, 0x61])]);
+  const answer = await roundTrip(client, port, sent);
+  const expected = Buffer.concat([Buffer.from('HéLLO, 世界 ABC'), Buffer.from([0xff, 0x41])]);
+  expect(answer.equals(expected)).toBe(true);
+});
+
+test('an empty datagram gets an empty answer', async () => {
+  const { port, log } = await startEcho();
+  const client = await boundSocket();
+  const answer = await roundTrip(client, port, Buffer.alloc(0));
+  expect(answer.length).toBe(0);
+  expect((await log.first(1))[0]).toMatch(/^0 bytes from 127\.0\.0\.1:\d+: \(empty\)$/);
+});
+
+test('a 60,000-byte datagram comes back whole, and --buffer 1024 tells what recvfrom would lose', async () => {
+  const { port, log } = await startEcho({ bufferBytes: 1024 });
+  const client = await boundSocket();
+  const sent = Buffer.alloc(60_000);
+  for (let i = 0; i < sent.length; i++) sent[i] = i % 251;
+  const answer = await roundTrip(client, port, sent);
+  expect(answer.equals(sent)).toBe(true);
+  expect((await log.first(1))[0]).toMatch(
+    /^60000 bytes from .*\(recvfrom\(1024\) would keep 1024 and drop 58976\)$/,
+  );
+});
+
+test('bytes that are not UTF-8, and control characters, are logged escaped and echoed as they are', async () => {
+  const { port, log } = await startEcho();
+  const client = await boundSocket();
+  const sent = Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x0a]);
+  const answer = await roundTrip(client, port, sent);
+  expect(answer.equals(sent)).toBe(true);
+  expect((await log.first(1))[0]).toMatch(/: hi\\xff\\xfe\\x1b\[2J\\n$/);
+});
+
+test('describeDatagram notes a recvfrom(N) cut only when the datagram is longer than N', () => {
+  const from = '127.0.0.1:5000';
+  expect(describeDatagram(Buffer.alloc(1024, 'a'), from, 1024)).not.toMatch(/recvfrom/);
+  expect(describeDatagram(Buffer.alloc(1025, 'a'), from, 1024)).toMatch(
+    /\(recvfrom\(1024\) would keep 1024 and drop 1\)$/,
+  );
+  expect(describeDatagram(Buffer.alloc(1025, 'a'), from)).not.toMatch(/recvfrom/);
+});
+
+test('keeps answering after a burst of 10,000 datagrams', async () => {
+  const { port, log } = await startEcho();
+  const client = await boundSocket();
+  let echoes = 0;
+  client.on('message', () => {
+    echoes += 1;
+  });
+  // Sent as fast as the socket takes them. Some may be dropped when a receive buffer
+  // fills: that is UDP, and the test only asks that the server survives and answers.
+  const BURST = 10_000;
+  for (let sent = 0; sent < BURST; sent += 500) {
+    await Promise.all(
+      Array.from(
+        { length: 500 },
+        (_, i) =>
+          new Promise<void>((resolve) =>
+            client.send(`burst ${sent + i}`, port, HOST, () => resolve()),
+          ),
+      ),
+    );
+  }
+  // The server may still be working through the backlog, and our question may be dropped
+  // like any datagram: ask the way a UDP client should, with a timeout and retries.
+  const asker = await UdpRequester.open(HOST, port);
+  const outcome = await asker.request(Buffer.from('still there?'), {
+    timeoutMs: 1000,
+    retries: 10,
+  });
+  await asker.close();
+  expect(outcome.ok && outcome.answer.toString()).toBe('still there?');
+  expect(echoes).toBeGreaterThan(0);
+  expect(log.lines.length).toBeLessThanOrEqual(BURST + 1);
+  expect(log.lines.at(-1)).toMatch(/: still there\?$/);
+});
+
+const hasIPv6 = await boundSocket('::1').then(
+  () => closeAll().then(() => true),
+  () => false,
+);
+
+test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+  const { port, log } = await startEcho({}, '::1');
+  const client = await boundSocket('::1');
+  const answer = await roundTrip(client, port, 'six', '::1');
+  expect(answer.toString()).toBe('six');
+  expect((await log.first(1))[0]).toMatch(/^3 bytes from \[::1\]:\d+: six$/);
+});
