@@ -96,10 +96,20 @@ export class FrameDecoder {
   }
 
   /**
+   * The FrameError this decoder failed with, once a header was refused. push() and end()
+   * throw it; check it after a push() that returned frames to stop at once rather than at
+   * the next call (a peer may send nothing more).
+   */
+  get error(): FrameError | undefined {
+    return this.failed;
+  }
+
+  /**
    * Feeds one chunk; returns the whole frames it completed, in order (often none).
    * Throws FrameError `FRAME_TOO_LARGE` on a header above the limit. Frames that came
-   * before that header in the same chunk are returned first, and the error is thrown by
-   * the next call to push() or end(); after it, the decoder only throws.
+   * before that header in the same chunk are returned first, with `error` set, and the
+   * error is thrown by the next call to push() or end(); after it, the decoder only
+   * throws. So the frames a stream yields never depend on how it was cut.
    */
   push(chunk: Buffer): Buffer[] {
     if (this.failed) throw this.failed;
@@ -211,7 +221,10 @@ export async function* decodeFrames(
   opts: FrameDecoderOptions = {},
 ): AsyncGenerator<Buffer> {
   const decoder = new FrameDecoder(opts);
-  for await (const chunk of source) yield* decoder.push(chunk);
+  for await (const chunk of source) {
+    yield* decoder.push(chunk);
+    if (decoder.error) throw decoder.error; // after the good frames before the bad header
+  }
   decoder.end();
 }
 

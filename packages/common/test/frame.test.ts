@@ -189,20 +189,25 @@ test('an oversized header is refused; the frames before it still come out, then 
         const bad = Buffer.alloc(FRAME_HEADER_BYTES);
         bad.writeUInt32BE(claimed);
         const stream = Buffer.concat([encodeAll(list), bad, garbage]);
+        const badHeaderEnd = stream.length - garbage.length;
         const decoder = new FrameDecoder({ maxFrameBytes: MAX });
         const frames: string[] = [];
         let error: unknown;
-        for (const { chunk } of cutStream(stream, points)) {
+        for (const { chunk, start } of cutStream(stream, points)) {
           try {
             for (const frame of decoder.push(chunk)) frames.push(hex(frame));
           } catch (err) {
             error = err;
             break;
           }
-          // After the bad header, nothing is kept: the claimed size is never allocated.
+          // Known as soon as the chunk with the header's last byte is in, frames or not.
+          if (start + chunk.length >= badHeaderEnd) expect(decoder.error).toBeDefined();
+          else expect(decoder.error).toBeUndefined();
+          // Nothing is kept for the bad frame: its claimed size is never allocated.
           expect(decoder.bufferedBytes).toBeLessThanOrEqual(FRAME_HEADER_BYTES + MAX);
         }
         if (!error) error = catchError(() => decoder.end());
+        expect(decoder.error).toBe(error);
         expect(frames).toEqual(list.map(hex));
         expect(error).toBeInstanceOf(FrameError);
         expect(error).toMatchObject({
@@ -353,6 +358,32 @@ test('decodeFrames reads whole messages from a real socket, and reports a cut on
     expect(got).toEqual(sent);
     expect(err).toMatchObject({ code: 'FRAME_TRUNCATED', missingBytes: 6 });
   } finally {
+    server.close();
+  }
+});
+
+test('decodeFrames stops at a bad header at once, even if the peer then says nothing', async () => {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+  client.on('error', () => {});
+  try {
+    const [socket] = (await once(server, 'connection')) as [net.Socket];
+    // One good frame and a header claiming 4 GiB, in one write; the client stays open.
+    client.write(Buffer.concat([encodeFrame(Buffer.from('ok')), Buffer.from('ffffffff', 'hex')]));
+    const got: string[] = [];
+    let error: unknown;
+    try {
+      for await (const msg of decodeFrames(socket)) got.push(msg.toString());
+    } catch (err) {
+      error = err;
+    }
+    expect(got).toEqual(['ok']);
+    expect(error).toMatchObject({ code: 'FRAME_TOO_LARGE' });
+    expect(socket.destroyed).toBe(true); // leaving the loop closed the socket
+  } finally {
+    client.destroy();
     server.close();
   }
 });

@@ -1,0 +1,88 @@
+// `pnpm --filter sticky-packets start [--framing none|length|line] [--udp] [--delay S]`:
+// the receiver of seed 003. It reads with recv(1024) and random pauses and prints every
+// read, so you see writes merge and split; --framing shows the fix, --udp the other world.
+import {
+  bindUdp,
+  closeServer,
+  DEFAULT_MAX_FRAME_BYTES,
+  listenTcp,
+  onShutdown,
+  runCli,
+  toBytes,
+  toChoice,
+  toMilliseconds,
+  trackConnections,
+  UsageError,
+} from '@socket-lab/common';
+import { FRAMINGS } from '../protocol.js';
+import { createReceiver, DEFAULT_DELAY_MS, RECV_BYTES } from '../receiver.js';
+import { receiveDatagrams } from '../udp.js';
+
+const spec = {
+  usage: 'pnpm --filter sticky-packets start',
+  role: 'server',
+  summary:
+    'Receives the way seed 003 does (recv(1024), a random pause between reads) and prints each read.',
+  defaultPort: 6666,
+  flags: {
+    framing: {
+      type: 'string',
+      valueName: 'none|length|line',
+      default: 'none',
+      description: 'none: raw reads; length: 4-byte big-endian length first; line: split on \\n',
+    },
+    udp: { type: 'boolean', description: 'receive UDP datagrams instead (each stays whole)' },
+    delay: {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(DEFAULT_DELAY_MS / 1000),
+      description: 'longest random pause before each read; 0 = none',
+    },
+    buffer: {
+      type: 'string',
+      valueName: 'BYTES',
+      default: String(RECV_BYTES),
+      description: 'most bytes one read takes, as recv(1024)',
+    },
+    'max-message': {
+      type: 'string',
+      valueName: 'SIZE',
+      default: '16M',
+      description: 'largest message --framing length or line accepts',
+    },
+  },
+  notes: ['Send to it: pnpm --filter sticky-packets client (same --framing, or --udp)'] as string[],
+} as const;
+
+await runCli(spec, async ({ host, port, flags }) => {
+  const framing = toChoice(flags.framing, '--framing', FRAMINGS);
+  if (flags.udp && framing !== 'none') {
+    throw new UsageError('--framing is for TCP: over UDP each datagram is already one message');
+  }
+  const delayMs = toMilliseconds(flags.delay, '--delay');
+  const readBytes = toBytes(flags.buffer, '--buffer');
+  if (readBytes < 1) throw new UsageError('--buffer must be at least 1 byte');
+  const maxMessageBytes = toBytes(flags['max-message'], '--max-message');
+  if (maxMessageBytes > 0xffff_ffff) {
+    throw new UsageError(`--max-message must be at most 4G - 1 (what 4 bytes can say)`);
+  }
+
+  if (flags.udp) {
+    const { socket } = await bindUdp({ host, port });
+    socket.on('error', (err) => console.error(`udp socket: ${err.message}`));
+    onShutdown(() => {
+      socket.close();
+    });
+    await receiveDatagrams(socket, { readBytes, delayMs });
+    return;
+  }
+  const server = createReceiver({
+    framing,
+    readBytes,
+    delayMs,
+    maxMessageBytes: maxMessageBytes || DEFAULT_MAX_FRAME_BYTES,
+  });
+  const open = trackConnections(server);
+  await listenTcp(server, { host, port });
+  onShutdown(() => closeServer(server, open));
+});

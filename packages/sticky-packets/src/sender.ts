@@ -1,0 +1,112 @@
+// The sender of seed 003 (`client`): connect, then for each message sleep a random moment
+// and write it. Seven writes, seven distinct messages in the sender's mind, but TCP only
+// promises the bytes, in order. With `framing` set, each message carries its boundary.
+// Run: pnpm --filter sticky-packets client     (with `pnpm --filter sticky-packets start` running)
+import { once } from 'node:events';
+import net from 'node:net';
+import { describeNetError, FatalError, formatHostPort } from '@socket-lab/common';
+import { bytesLabel, previewEnds } from './format.js';
+import { type BeforeWrite, randomDelay } from './pacing.js';
+import { encodeMessage, type Framing } from './protocol.js';
+
+/** The seed sleeps `random.random()` seconds before each send: up to 1 s. */
+export const DEFAULT_GAP_MS = 1000;
+/** 10 s to connect, then give up with a clear message. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export type SenderEvent =
+  | { type: 'connected'; to: string }
+  /** `wireBytes`: the payload plus its framing (4-byte length or `\n`). */
+  | { type: 'write'; index: number; payload: Buffer; wireBytes: number }
+  | { type: 'done'; writes: number; bytes: number };
+
+export interface SenderOptions {
+  host: string;
+  port: number;
+  framing?: Framing;
+  messages: Iterable<Buffer> | AsyncIterable<Buffer>;
+  /** The upper bound of the random gap before each write; 0 for none. */
+  gapMs?: number;
+  /** Replaces the random gap: the tests and the demo decide when each write happens. */
+  beforeWrite?: BeforeWrite;
+  connectTimeoutMs?: number;
+  report?: (event: SenderEvent) => void;
+}
+
+/**
+ * Connects, writes each message (framed if asked), then closes with FIN. Resolves with
+ * the number of writes and bytes once the connection is closed; rejects with a FatalError
+ * (one readable line) if connecting or writing fails.
+ */
+export async function sendMessages(
+  opts: SenderOptions,
+): Promise<{ writes: number; bytes: number }> {
+  const report = opts.report ?? ((event) => console.log(formatSenderEvent(event)));
+  const framing = opts.framing ?? 'none';
+  const beforeWrite = opts.beforeWrite ?? randomDelay(opts.gapMs ?? DEFAULT_GAP_MS);
+  const to = formatHostPort(opts.host, opts.port);
+  const socket = net.connect({ host: opts.host, port: opts.port });
+  // Settles once: with 'close', or with the first error (a reset, a refused connection).
+  // It is also our 'error' listener, so an error while we sleep never goes unheard.
+  const closed = new Promise<void>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('close', () => resolve());
+  });
+  closed.catch(() => {}); // awaited below
+  socket.setTimeout(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
+    socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+  );
+  try {
+    await Promise.race([once(socket, 'connect'), closed]);
+  } catch (err) {
+    throw new FatalError(describeNetError(err, { action: `connect to ${to}`, ...opts }));
+  }
+  socket.setTimeout(0);
+  report({ type: 'connected', to });
+
+  let writes = 0;
+  let bytes = 0;
+  try {
+    for await (const payload of opts.messages) {
+      await beforeWrite(writes);
+      if (socket.destroyed) break; // reset while we slept: `closed` has the error
+      const wire = encodeMessage(framing, payload);
+      // write() queues everything (unlike Python's send(), which may take only part).
+      // false means the queue is long: wait for 'drain' before adding more.
+      if (!socket.write(wire)) await Promise.race([once(socket, 'drain'), closed]);
+      writes += 1;
+      bytes += wire.length;
+      report({ type: 'write', index: writes, payload, wireBytes: wire.length });
+    }
+    // FIN: no more bytes from us; the receiver sees the end of the stream once it has read
+    // everything. 'finish' means the kernel has all our bytes, and it keeps delivering them
+    // after we close. (Waiting for the peer's FIN could take forever: seed 003's server
+    // never closes a finished connection until the next client comes.)
+    socket.end();
+    await Promise.race([once(socket, 'finish'), closed]);
+    socket.destroy();
+  } catch (err) {
+    socket.destroy();
+    if (err instanceof RangeError) throw new FatalError(err.message);
+    throw new FatalError(describeNetError(err, { action: `send to ${to}`, ...opts }));
+  }
+  report({ type: 'done', writes, bytes });
+  return { writes, bytes };
+}
+
+/** The line the CLI prints for an event. */
+export function formatSenderEvent(event: SenderEvent): string {
+  switch (event.type) {
+    case 'connected':
+      return `connected to ${event.to}`;
+    case 'write': {
+      const framed =
+        event.wireBytes === event.payload.length
+          ? ''
+          : ` (${bytesLabel(event.payload.length)} + ${event.wireBytes - event.payload.length} of framing)`;
+      return `write ${event.index}: ${bytesLabel(event.wireBytes)}${framed}  ${previewEnds(event.payload)}`;
+    }
+    case 'done':
+      return `sent ${event.writes} writes, ${bytesLabel(event.bytes)}; closed`;
+  }
+}
