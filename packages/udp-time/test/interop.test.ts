@@ -1,0 +1,91 @@
+// Python 3 ports of seed 002's time client and server (test/fixtures/) as real peers: the
+// seed's client against our server, our client against the seed's server, and the two
+// servers asked the same question in the same zone.
+import { hasPython3, spawnProgram, waitForListening } from '@socket-lab/common/testing';
+import { afterEach, expect, test } from 'vitest';
+import { runTimeClient } from '../src/client.js';
+import { TimeZone } from '../src/zone.js';
+import { closeAll, HOST, startTime } from './helpers.js';
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+const python = hasPython3();
+if (!python) console.warn('python3 not found: skipping the interop tests with the seed programs');
+
+const stops: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  await closeAll();
+});
+
+async function startSeedServer(tz: string) {
+  const proc = spawnProgram('python3', ['seed002_time_server.py', HOST, '0'], FIXTURES, {
+    keepStdinOpen: true,
+    env: { TZ: tz },
+  });
+  stops.push(() => proc.kill());
+  return waitForListening(proc);
+}
+
+async function* linesOf(...lines: string[]): AsyncGenerator<string> {
+  yield* lines;
+}
+
+test.skipIf(!python)(
+  "seed 002's time client gets our answers, the empty format included",
+  async () => {
+    const { port } = await startTime(TimeZone.named('America/New_York'));
+    const proc = spawnProgram('python3', ['seed002_time_client.py', HOST, String(port)], FIXTURES, {
+      input: '%Y %m %d\n\n  %H:%M %Z  \n',
+    });
+    stops.push(() => proc.kill());
+    expect(await proc.waitForExit()).toBe(0);
+    const prompt = "请输入时间格式(例%Y %m %d)>>: ')";
+    expect(proc.stdout).toBe(
+      `${prompt}2023 11 14\n${prompt}2023-11-14 17:13:20\n${prompt}17:13 EST\n${prompt}`,
+    );
+  },
+);
+
+test.skipIf(!python)(
+  "our client against seed 002's server: answers printed, the seed's default kept",
+  async () => {
+    const seed = await startSeedServer('Asia/Shanghai');
+    const out: string[] = [];
+    const result = await runTimeClient({
+      host: HOST,
+      port: seed.port,
+      formats: linesOf('%Z %z', ''),
+      out: (line) => out.push(line),
+      note: () => {},
+    });
+    expect(result).toEqual({ asked: 2, answered: 2, errors: 0, unanswered: 0 });
+    expect(out[0]).toBe('CST +0800');
+    expect(out[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  },
+);
+
+test.skipIf(!python)(
+  'our server and the seed server give the same answer in the same zone',
+  async () => {
+    // A question whose answer changes only at a DST change: the two clocks can't drift apart.
+    const question = '%Z|%z|%^a %#Z %-Ez %Q %f|%Ea';
+    const zone = 'America/New_York';
+    const seed = await startSeedServer(zone);
+    const ours = await startTime(TimeZone.named(zone), HOST, Date.now); // the real clock, as the seed's
+    const theirs = await askOnce(seed.port, question);
+    expect(await askOnce(ours.port, question)).toEqual(theirs);
+    expect(theirs.split('|')).toHaveLength(4);
+  },
+);
+
+async function askOnce(port: number, format: string): Promise<string> {
+  const out: string[] = [];
+  await runTimeClient({
+    host: HOST,
+    port,
+    formats: linesOf(format),
+    out: (l) => out.push(l),
+    note: () => {},
+  });
+  return out[0] ?? '(no answer)';
+}

@@ -1,0 +1,118 @@
+// The time server: answerTime's rules as plain function calls, then the server in-process
+// on 127.0.0.1 port 0 with the clock fixed, sent the datagrams a naive server trips over.
+import { UdpRequester } from '@socket-lab/common/udp-request';
+import { afterEach, expect, test } from 'vitest';
+import { answerTime, MAX_ANSWER_BYTES, MAX_FORMAT_BYTES } from '../src/server.js';
+import { TimeZone } from '../src/zone.js';
+import { ask, boundSocket, closeAll, FIXED_MS, HOST, startTime } from './helpers.js';
+
+afterEach(closeAll);
+
+const now = () => TimeZone.utc().fieldsAt(FIXED_MS);
+const answer = (request: string | Buffer) => answerTime(Buffer.from(request), now);
+
+test('a format gets the time in that format; an empty one gets "%Y-%m-%d %X"', () => {
+  expect(answer('%H:%M')).toEqual({ text: '22:13', ok: true });
+  expect(answer('')).toEqual({ text: '2023-11-14 22:13:20', ok: true });
+  expect(answer('今天是%A')).toEqual({ text: '今天是Tuesday', ok: true });
+});
+
+test('formats and answers are bounded, and the error answers are short', () => {
+  expect(answer('x'.repeat(MAX_FORMAT_BYTES)).ok).toBe(true);
+  expect(answer('x'.repeat(MAX_FORMAT_BYTES + 1))).toEqual({
+    text: 'error: format too long (257 bytes, at most 256)',
+    ok: false,
+  });
+  // 2 bytes of %c become 24: 43 of them would be 1,032 bytes.
+  expect(answer('%c'.repeat(42)).text.length).toBe(42 * 24);
+  expect(answer('%c'.repeat(43))).toEqual({
+    text: `error: answer too long (1032 bytes, at most ${MAX_ANSWER_BYTES})`,
+    ok: false,
+  });
+  expect(answer('%5000Y')).toEqual({
+    text: 'error: field widths such as %5000Y are not supported',
+    ok: false,
+  });
+});
+
+test('bytes that are not UTF-8, or a NUL, get an error answer instead of an exception', () => {
+  expect(answer(Buffer.from([0x25, 0x59, 0xff]))).toEqual({
+    text: 'error: format is not valid UTF-8',
+    ok: false,
+  });
+  expect(answer(Buffer.from([0xed, 0xa0, 0x80]))).toMatchObject({ ok: false }); // a lone surrogate
+  expect(answer('%Y\0%m')).toEqual({ text: 'error: format contains a NUL byte', ok: false });
+});
+
+test('answers each datagram to its sender and logs the question and the answer', async () => {
+  const { port, lines } = await startTime(TimeZone.named('Asia/Shanghai'));
+  const client = await boundSocket();
+  expect(await ask(client, port, '%Y-%m-%d %H:%M:%S %Z')).toBe('2023-11-15 06:13:20 CST');
+  expect(await ask(client, port, '')).toBe('2023-11-15 06:13:20');
+  expect(lines).toEqual([
+    `127.0.0.1:${client.address().port} asked "%Y-%m-%d %H:%M:%S %Z" → "2023-11-15 06:13:20 CST"`,
+    `127.0.0.1:${client.address().port} asked (empty: the default format) → "2023-11-15 06:13:20"`,
+  ]);
+});
+
+test('bad input over the wire: non-UTF-8, a 5,000-byte format, a 60,000-byte datagram', async () => {
+  const { port, lines } = await startTime();
+  const client = await boundSocket();
+  expect(await ask(client, port, Buffer.from([0xc3, 0x28]))).toBe(
+    'error: format is not valid UTF-8',
+  );
+  expect(await ask(client, port, '%Y'.repeat(2500))).toBe(
+    'error: format too long (5000 bytes, at most 256)',
+  );
+  expect(await ask(client, port, Buffer.alloc(60_000, '%'))).toBe(
+    'error: format too long (60000 bytes, at most 256)',
+  );
+  expect(await ask(client, port, '%Y')).toBe('2023');
+  expect(lines[0]).toMatch(/asked "\\xc3\(" → "error: format is not valid UTF-8"$/);
+});
+
+test('keeps answering after a burst of 10,000 datagrams', async () => {
+  const { port, lines } = await startTime();
+  const client = await boundSocket();
+  let answers = 0;
+  client.on('message', () => {
+    answers += 1;
+  });
+  // As fast as the socket takes them; some may be dropped when a buffer fills, which is
+  // UDP. The test asks only that the server survives it and answers afterwards.
+  const BURST = 10_000;
+  const formats = ['%c', '', Buffer.from([0xff]), '%Y'.repeat(200), '%f'];
+  for (let sent = 0; sent < BURST; sent += 500) {
+    await Promise.all(
+      Array.from(
+        { length: 500 },
+        (_, i) =>
+          new Promise<void>((resolve) =>
+            client.send(formats[(sent + i) % formats.length] as string, port, HOST, () =>
+              resolve(),
+            ),
+          ),
+      ),
+    );
+  }
+  // The server may still be working through the backlog, and our question may be dropped
+  // like any datagram: ask the way a UDP client should, with a timeout and retries.
+  const asker = await UdpRequester.open(HOST, port);
+  const outcome = await asker.request(Buffer.from('%H:%M:%S'), { timeoutMs: 1000, retries: 10 });
+  await asker.close();
+  expect(outcome.ok && outcome.answer.toString()).toBe('22:13:20');
+  expect(answers).toBeGreaterThan(0);
+  expect(lines.length).toBeLessThanOrEqual(BURST + 11);
+});
+
+const hasIPv6 = await boundSocket('::1').then(
+  () => closeAll().then(() => true),
+  () => false,
+);
+
+test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+  const { port, lines } = await startTime(TimeZone.utc(), '::1');
+  const client = await boundSocket('::1');
+  expect(await ask(client, port, '%Z', '::1')).toBe('UTC');
+  expect(lines[0]).toMatch(/^\[::1\]:\d+ asked "%Z" → "UTC"$/);
+});
