@@ -16,6 +16,11 @@ export function previewEnds(bytes: Uint8Array, head = HEAD_BYTES, tail = TAIL_BY
   return `${previewBytes(bytes.subarray(0, head), all)}…${previewBytes(bytes.subarray(-tail), all)}`;
 }
 
+/** `label`, then two spaces and the preview of `bytes` (nothing for no bytes). */
+export function withPreview(label: string, bytes: Uint8Array): string {
+  return bytes.length === 0 ? label : `${label}  ${previewEnds(bytes)}`;
+}
+
 /** `1 byte`, `17 bytes`. */
 export function bytesLabel(n: number): string {
   return n === 1 ? '1 byte' : `${n} bytes`;

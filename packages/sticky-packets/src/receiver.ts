@@ -6,7 +6,7 @@
 // Run: pnpm --filter sticky-packets start      Poke: nc 127.0.0.1 6666
 import net from 'node:net';
 import { describeNetError, FrameError, formatPeer } from '@socket-lab/common';
-import { bytesLabel, previewEnds } from './format.js';
+import { bytesLabel, withPreview } from './format.js';
 import { type BeforeRead, randomDelay } from './pacing.js';
 import { createMessageDecoder, type Framing } from './protocol.js';
 import { ReceiveBuffer } from './receive-buffer.js';
@@ -119,10 +119,13 @@ export function formatReceiverEvent(event: ReceiverEvent): string {
         event.heldBytes > 0
           ? `  (holding ${bytesLabel(event.heldBytes)} of an unfinished message)`
           : '';
-      return `${tag} read ${event.index}: ${bytesLabel(event.data.length)}  ${previewEnds(event.data)}${held}`;
+      return `${withPreview(`${tag} read ${event.index}: ${bytesLabel(event.data.length)}`, event.data)}${held}`;
     }
     case 'message':
-      return `${tag}   message ${event.index}: ${bytesLabel(event.data.length)}  ${previewEnds(event.data)}`;
+      return withPreview(
+        `${tag}   message ${event.index}: ${bytesLabel(event.data.length)}`,
+        event.data,
+      );
     case 'closed': {
       const what =
         event.messages === undefined

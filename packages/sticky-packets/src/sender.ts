@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { describeNetError, FatalError, formatHostPort } from '@socket-lab/common';
-import { bytesLabel, previewEnds } from './format.js';
+import { bytesLabel, withPreview } from './format.js';
 import { type BeforeWrite, randomDelay } from './pacing.js';
 import { encodeMessage, type Framing } from './protocol.js';
 
@@ -104,7 +104,10 @@ export function formatSenderEvent(event: SenderEvent): string {
         event.wireBytes === event.payload.length
           ? ''
           : ` (${bytesLabel(event.payload.length)} + ${event.wireBytes - event.payload.length} of framing)`;
-      return `write ${event.index}: ${bytesLabel(event.wireBytes)}${framed}  ${previewEnds(event.payload)}`;
+      return withPreview(
+        `write ${event.index}: ${bytesLabel(event.wireBytes)}${framed}`,
+        event.payload,
+      );
     }
     case 'done':
       return `sent ${event.writes} writes, ${bytesLabel(event.bytes)}; closed`;

@@ -7,7 +7,7 @@
 // Run: pnpm --filter sticky-packets start --udp    Poke: nc -u 127.0.0.1 6666
 import dgram from 'node:dgram';
 import { describeNetError, FatalError, formatHostPort, resolveFamily } from '@socket-lab/common';
-import { bytesLabel, previewEnds } from './format.js';
+import { bytesLabel, withPreview } from './format.js';
 import { type BeforeRead, type BeforeWrite, randomDelay } from './pacing.js';
 import type { ReadProgress } from './receive-buffer.js';
 import { DEFAULT_DELAY_MS, RECV_BYTES } from './receiver.js';
@@ -103,7 +103,10 @@ export function formatSendtoEvent(event: SenderEvent): string {
     case 'connected':
       return `sending to ${event.to} (no connection: each sendto() names the address)`;
     case 'write':
-      return `sendto ${event.index}: ${bytesLabel(event.payload.length)}  ${previewEnds(event.payload)}`;
+      return withPreview(
+        `sendto ${event.index}: ${bytesLabel(event.payload.length)}`,
+        event.payload,
+      );
     case 'done':
       return `sent ${event.writes} datagrams, ${bytesLabel(event.bytes)}`;
   }
@@ -119,7 +122,7 @@ export function formatDatagramEvent(event: DatagramEvent): string {
     kept.length < size
       ? `; recvfrom(${kept.length}) keeps ${kept.length}, drops ${size - kept.length}`
       : '';
-  return `datagram ${index} from ${from}: ${bytesLabel(size)}${cut}  ${previewEnds(kept)}`;
+  return withPreview(`datagram ${index} from ${from}: ${bytesLabel(size)}${cut}`, kept);
 }
 
 /** Datagrams that arrived and were not read yet: the kernel's queue, for a paused reader. */
