@@ -100,7 +100,8 @@ function describeAnswer(outcome: UdpOutcome & { ok: true }, attempts: number): s
       ? `on try ${outcome.tries} of ${attempts}`
       : `${outcome.rttMs.toFixed(2)} ms`;
   const text = outcome.answer.length === 0 ? '(empty)' : previewBytes(outcome.answer);
-  return `reply from ${outcome.from}: ${text} (${outcome.answer.length} bytes, ${how})`;
+  const size = `${outcome.answer.length} ${outcome.answer.length === 1 ? 'byte' : 'bytes'}`;
+  return `reply from ${outcome.from}: ${text} (${size}, ${how})`;
 }
 
 function describeEvent(event: UdpEvent): string {

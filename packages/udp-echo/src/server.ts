@@ -41,7 +41,7 @@ export function serveEcho(socket: dgram.Socket, opts: EchoServerOptions = {}): v
 /** `5 bytes from 127.0.0.1:50000: hello`, plus what recvfrom(N) would keep and drop. */
 export function describeDatagram(data: Buffer, from: string, bufferBytes?: number): string {
   const shown = data.length === 0 ? '(empty)' : previewBytes(data);
-  let line = `${data.length} bytes from ${from}: ${shown}`;
+  let line = `${data.length} ${data.length === 1 ? 'byte' : 'bytes'} from ${from}: ${shown}`;
   if (bufferBytes !== undefined && data.length > bufferBytes) {
     const dropped = data.length - bufferBytes;
     line += ` (recvfrom(${bufferBytes}) would keep ${bufferBytes} and drop ${dropped})`;

@@ -69,13 +69,14 @@ test('bytes that are not UTF-8, and control characters, are logged escaped and e
   expect((await log.first(1))[0]).toMatch(/: hi\\xff\\xfe\\x1b\[2J\\n$/);
 });
 
-test('describeDatagram notes a recvfrom(N) cut only when the datagram is longer than N', () => {
+test('describeDatagram counts bytes, and notes a recvfrom(N) cut only past N bytes', () => {
   const from = '127.0.0.1:5000';
   expect(describeDatagram(Buffer.alloc(1024, 'a'), from, 1024)).not.toMatch(/recvfrom/);
   expect(describeDatagram(Buffer.alloc(1025, 'a'), from, 1024)).toMatch(
     /\(recvfrom\(1024\) would keep 1024 and drop 1\)$/,
   );
   expect(describeDatagram(Buffer.alloc(1025, 'a'), from)).not.toMatch(/recvfrom/);
+  expect(describeDatagram(Buffer.from('1'), from)).toBe('1 byte from 127.0.0.1:5000: 1');
 });
 
 test('keeps answering after a burst of 10,000 datagrams', async () => {

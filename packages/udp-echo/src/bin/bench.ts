@@ -70,7 +70,7 @@ await runCli(spec, async ({ host, flags }) => {
   const pkg = fileURLToPath(new URL('../..', import.meta.url));
 
   console.log(
-    `udp-echo bench: ${senders} senders × ${requests} datagrams of ${size} bytes on ${host}, ` +
+    `udp-echo bench: ${senders} ${senders === 1 ? 'sender' : 'senders'} × ${requests} datagrams of ${size} bytes on ${host}, ` +
       `one at a time per sender, timeout ${timeoutMs / 1000} s`,
   );
   const rows: [string, Figures][] = [];
