@@ -1,0 +1,87 @@
+// `pnpm --filter sticky-packets bench [--time S] [--rounds N]`: frames/s and MB/s of
+// FrameDecoder and of a naive Buffer.concat decoder on the same randomly cut streams,
+// small (16 B) and large (64 KiB) frames, with "copy each frame once" as the yardstick.
+import { FrameDecoder, runCli, toInteger, toMilliseconds } from '@socket-lab/common';
+import {
+  copyEachFrame,
+  decodeAll,
+  makeStream,
+  measure,
+  NaiveDecoder,
+  type Rate,
+} from '../bench.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Chunks up to 64 KiB are what a socket's reads give; 1500 B is one Ethernet frame's worth. */
+const CASES = [
+  { frameBytes: 16, maxChunkBytes: 64 * KiB, streamBytes: 8 * MiB },
+  { frameBytes: 16, maxChunkBytes: 1500, streamBytes: 8 * MiB },
+  { frameBytes: 64 * KiB, maxChunkBytes: 64 * KiB, streamBytes: 64 * MiB },
+  { frameBytes: 64 * KiB, maxChunkBytes: 1500, streamBytes: 16 * MiB },
+  { frameBytes: 64 * KiB, maxChunkBytes: 1 * MiB, streamBytes: 64 * MiB },
+];
+
+const spec = {
+  usage: 'pnpm --filter sticky-packets bench',
+  role: 'client',
+  summary: 'Decodes length-prefixed frames in memory: FrameDecoder against a naive decoder.',
+  defaultPort: 0,
+  flags: {
+    time: {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: '0.2',
+      description: 'how long each turn of each measurement runs at least',
+    },
+    rounds: {
+      type: 'string',
+      valueName: 'N',
+      default: '5',
+      description: 'rounds; the best counts',
+    },
+  },
+  notes: ['--host and --port are not used: everything runs in memory.'] as string[],
+} as const;
+
+await runCli(spec, async ({ flags }) => {
+  const minMs = toMilliseconds(flags.time, '--time', 60);
+  const rounds = toInteger(flags.rounds, '--rounds', 1, 100);
+  console.log(`node ${process.version}, best of ${rounds} rounds of at least ${minMs} ms each`);
+  console.log('MB = 10^6 payload bytes; chunks cut at random sizes from 1 byte to the maximum\n');
+  console.log(
+    '| frame | chunks up to | FrameDecoder | naive (Buffer.concat) | ratio | copy each frame once |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  for (const c of CASES) {
+    const stream = makeStream(c);
+    const [ours, naive, copy] = measure(
+      [
+        () => decodeAll(new FrameDecoder(), stream, c.frameBytes),
+        () => decodeAll(new NaiveDecoder(), stream, c.frameBytes),
+        () => copyEachFrame(stream, c.frameBytes),
+      ],
+      stream,
+      rounds,
+      minMs,
+    ) as [Rate, Rate, Rate];
+    const ratio = (ours.framesPerSecond / naive.framesPerSecond).toFixed(1);
+    console.log(
+      `| ${size(c.frameBytes)} | ${size(c.maxChunkBytes)} | ${rate(ours)} | ${rate(naive)} | ${ratio}x | ${rate(copy)} |`,
+    );
+  }
+  return 0;
+});
+
+function rate(r: Rate): string {
+  const frames =
+    r.framesPerSecond >= 1e6
+      ? `${(r.framesPerSecond / 1e6).toFixed(2)} M`
+      : `${(r.framesPerSecond / 1e3).toFixed(1)} k`;
+  return `${frames} frames/s, ${(r.bytesPerSecond / 1e6).toFixed(0)} MB/s`;
+}
+
+function size(bytes: number): string {
+  if (bytes % MiB === 0) return `${bytes / MiB} MiB`;
+  return bytes % KiB === 0 ? `${bytes / KiB} KiB` : `${bytes} B`;
+}
