@@ -12,10 +12,17 @@ export type BeforeWrite = (index: number) => Promise<void>;
 export type BeforeRead = (progress: ReadProgress) => Promise<void>;
 
 /**
- * Sleeps a random moment from 0 to `maxMs`, as the seed's `time.sleep(random.random())`
- * does with 1 s. 0 turns it off.
+ * The seed's receiver: `recv()`, print, then `time.sleep(random.random())`, so a random
+ * moment from 0 to `maxMs` between reads, and none before the first. 0 turns it off.
  */
-export function randomDelay(maxMs: number): () => Promise<void> {
+export function randomPause(maxMs: number): BeforeRead {
+  return async (progress) => {
+    if (maxMs > 0 && progress.consumedBytes > 0) await sleep(Math.random() * maxMs);
+  };
+}
+
+/** The seed's sender: a random moment from 0 to `maxMs` before each write. 0 turns it off. */
+export function randomGap(maxMs: number): BeforeWrite {
   return async () => {
     if (maxMs > 0) await sleep(Math.random() * maxMs);
   };

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { describeNetError, FrameError, formatPeer } from '@socket-lab/common';
 import { bytesLabel, withPreview } from './format.js';
-import { type BeforeRead, randomDelay } from './pacing.js';
+import { type BeforeRead, randomPause } from './pacing.js';
 import { createMessageDecoder, type Framing } from './protocol.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 
@@ -29,7 +29,7 @@ export interface ReceiverOptions {
   framing?: Framing;
   /** Bytes per read, the argument of recv(). */
   readBytes?: number;
-  /** The upper bound of the random pause before each read; 0 for none. */
+  /** The upper bound of the random pause between reads; 0 for none. */
   delayMs?: number;
   /** Replaces the random pause: the tests and the demo decide when each read happens. */
   beforeRead?: BeforeRead;
@@ -66,7 +66,7 @@ async function serve(
   report({ type: 'connected', conn, peer: formatPeer(socket) });
   const buffer = new ReceiveBuffer(socket);
   const decoder = createMessageDecoder(opts.framing ?? 'none', opts.maxMessageBytes);
-  const beforeRead = opts.beforeRead ?? randomDelay(opts.delayMs ?? DEFAULT_DELAY_MS);
+  const beforeRead = opts.beforeRead ?? randomPause(opts.delayMs ?? DEFAULT_DELAY_MS);
   let reads = 0;
   let messages = 0;
   try {

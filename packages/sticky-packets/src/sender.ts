@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describeNetError, FatalError, formatHostPort } from '@socket-lab/common';
 import { bytesLabel, withPreview } from './format.js';
-import { type BeforeWrite, randomDelay } from './pacing.js';
+import { type BeforeWrite, randomGap } from './pacing.js';
 import { encodeMessage, type Framing } from './protocol.js';
 
 /** The seed sleeps `random.random()` seconds before each send: up to 1 s. */
@@ -43,7 +43,7 @@ export async function sendMessages(
 ): Promise<{ writes: number; bytes: number }> {
   const report = opts.report ?? ((event) => console.log(formatSenderEvent(event)));
   const framing = opts.framing ?? 'none';
-  const beforeWrite = opts.beforeWrite ?? randomDelay(opts.gapMs ?? DEFAULT_GAP_MS);
+  const beforeWrite = opts.beforeWrite ?? randomGap(opts.gapMs ?? DEFAULT_GAP_MS);
   const to = formatHostPort(opts.host, opts.port);
   const socket = net.connect({ host: opts.host, port: opts.port });
   // Settles once: with 'close', or with the first error (a reset, a refused connection).

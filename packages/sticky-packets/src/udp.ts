@@ -8,7 +8,7 @@
 import dgram from 'node:dgram';
 import { describeNetError, FatalError, formatHostPort, resolveFamily } from '@socket-lab/common';
 import { bytesLabel, withPreview } from './format.js';
-import { type BeforeRead, type BeforeWrite, randomDelay } from './pacing.js';
+import { type BeforeRead, type BeforeWrite, randomGap, randomPause } from './pacing.js';
 import type { ReadProgress } from './receive-buffer.js';
 import { DEFAULT_DELAY_MS, RECV_BYTES } from './receiver.js';
 import { DEFAULT_GAP_MS, type SenderEvent } from './sender.js';
@@ -41,7 +41,7 @@ export async function receiveDatagrams(
 ): Promise<void> {
   const report = opts.report ?? ((event) => console.log(formatDatagramEvent(event)));
   const queue = new DatagramQueue(socket, report);
-  const beforeRead = opts.beforeRead ?? randomDelay(opts.delayMs ?? DEFAULT_DELAY_MS);
+  const beforeRead = opts.beforeRead ?? randomPause(opts.delayMs ?? DEFAULT_DELAY_MS);
   const readBytes = opts.readBytes ?? RECV_BYTES;
   for (let index = 1; ; index++) {
     await beforeRead(queue);
@@ -70,7 +70,7 @@ export async function sendDatagrams(
   opts: DatagramSenderOptions,
 ): Promise<{ datagrams: number; bytes: number }> {
   const report = opts.report ?? ((event) => console.log(formatSendtoEvent(event)));
-  const beforeWrite = opts.beforeWrite ?? randomDelay(opts.gapMs ?? DEFAULT_GAP_MS);
+  const beforeWrite = opts.beforeWrite ?? randomGap(opts.gapMs ?? DEFAULT_GAP_MS);
   const to = formatHostPort(opts.host, opts.port);
   const family = await resolveFamily(opts.host, `send to ${to}`);
   const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');

@@ -1,8 +1,8 @@
 // The programs as a user runs them: real processes on port 0, the port read back from
 // `listening on …`, output and exit codes checked. One test per framing and one for UDP,
 // with the pauses turned off (the reads then vary from run to run; the totals cannot).
-import { runToEnd, startServer } from '@socket-lab/common/testing';
-import { expect, test, vi } from 'vitest';
+import { type CliProcess, runToEnd, startServer } from '@socket-lab/common/testing';
+import { afterEach, expect, test, vi } from 'vitest';
 
 // Each program start costs about a second on a quiet machine, more on a busy one.
 vi.setConfig({ testTimeout: 30_000 });
@@ -11,115 +11,105 @@ const PKG = new URL('..', import.meta.url);
 const START = 'src/bin/start.ts';
 const CLIENT = 'src/bin/client.ts';
 
+// Killed after each test, even one that timed out, so no receiver outlives its test.
+const running: CliProcess[] = [];
+afterEach(() => {
+  for (const proc of running.splice(0)) proc.kill();
+});
+
+/** Starts the receiver with `args` on port 0 and waits for its `listening on` line. */
+async function startReceiver(args: string[]) {
+  const server = await startServer(PKG, START, args);
+  running.push(server.proc);
+  return server;
+}
+
 test('--framing none: every read printed, 2520 bytes in all; SIGTERM exits 0', async () => {
-  const server = await startServer(PKG, START, ['--delay', '0']);
-  try {
-    // Flags after a literal `--`, as `pnpm client -- --gap 0` passes them; the port from env.
-    const client = await runToEnd(PKG, CLIENT, ['--', '--gap', '0'], {
-      env: { PORT: String(server.port) },
-    });
-    expect(client.code).toBe(0);
-    expect(client.stdout.split('\n').slice(1, 3)).toEqual([
-      'write 1: 17 bytes  welcome to qytang',
-      'write 2: 1 byte  1',
-    ]);
-    expect(client.stdout).toMatch(/\nsent 7 writes, 2520 bytes; closed\n$/);
-    const [, reads] = (await server.proc.waitFor(
-      /\[1\] closed: (\d+) reads, 2520 bytes\n/,
-    )) as string[];
-    const sizes = [...server.proc.stdout.matchAll(/\[1\] read \d+: (\d+) bytes?/g)].map((m) =>
-      Number(m[1]),
-    );
-    expect(sizes).toHaveLength(Number(reads));
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(2520);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(1024);
-    expect(await server.proc.stop('SIGTERM')).toBe(0);
-  } finally {
-    server.proc.kill();
-  }
+  const server = await startReceiver(['--delay', '0']);
+  // Flags after a literal `--`, as `pnpm client -- --gap 0` passes them; the port from env.
+  const client = await runToEnd(PKG, CLIENT, ['--', '--gap', '0'], {
+    env: { PORT: String(server.port) },
+  });
+  expect(client.code).toBe(0);
+  expect(client.stdout.split('\n').slice(1, 3)).toEqual([
+    'write 1: 17 bytes  welcome to qytang',
+    'write 2: 1 byte  1',
+  ]);
+  expect(client.stdout).toMatch(/\nsent 7 writes, 2520 bytes; closed\n$/);
+  const [, reads] = (await server.proc.waitFor(
+    /\[1\] closed: (\d+) reads, 2520 bytes\n/,
+  )) as string[];
+  const sizes = [...server.proc.stdout.matchAll(/\[1\] read \d+: (\d+) bytes?/g)].map((m) =>
+    Number(m[1]),
+  );
+  expect(sizes).toHaveLength(Number(reads));
+  expect(sizes.reduce((a, b) => a + b, 0)).toBe(2520);
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(1024);
+  expect(await server.proc.stop('SIGTERM')).toBe(0);
 });
 
 test('--framing length over IPv6: the seven messages come out whole', async () => {
-  const server = await startServer(PKG, START, [
+  const server = await startReceiver(['--framing', 'length', '--delay', '0', '--host', '::1']);
+  expect(server.proc.stdout).toMatch(/^listening on \[::1\]:\d+ \(tcp\)\n/);
+  const client = await runToEnd(PKG, CLIENT, [
     '--framing',
     'length',
-    '--delay',
+    '--gap',
     '0',
     '--host',
     '::1',
+    '--port',
+    String(server.port),
   ]);
-  try {
-    expect(server.proc.stdout).toMatch(/^listening on \[::1\]:\d+ \(tcp\)\n/);
-    const client = await runToEnd(PKG, CLIENT, [
-      '--framing',
-      'length',
-      '--gap',
-      '0',
-      '--host',
-      '::1',
-      '--port',
-      String(server.port),
-    ]);
-    expect(client.code).toBe(0);
-    expect(client.stdout).toContain('write 7: 2004 bytes (2000 bytes + 4 of framing)');
-    await server.proc.waitFor(/\[1\] closed: 7 messages in \d+ reads, 2548 bytes\n/);
-    const sizes = [...server.proc.stdout.matchAll(/ {3}message \d+: (\d+) bytes?/g)].map((m) =>
-      Number(m[1]),
-    );
-    expect(sizes).toEqual([17, 1, 300, 1, 200, 1, 2000]);
-    expect(await server.proc.stop('SIGINT')).toBe(0);
-  } finally {
-    server.proc.kill();
-  }
+  expect(client.code).toBe(0);
+  expect(client.stdout).toContain('write 7: 2004 bytes (2000 bytes + 4 of framing)');
+  await server.proc.waitFor(/\[1\] closed: 7 messages in \d+ reads, 2548 bytes\n/);
+  const sizes = [...server.proc.stdout.matchAll(/ {3}message \d+: (\d+) bytes?/g)].map((m) =>
+    Number(m[1]),
+  );
+  expect(sizes).toEqual([17, 1, 300, 1, 200, 1, 2000]);
+  expect(await server.proc.stop('SIGINT')).toBe(0);
 });
 
 test('--framing line with --stdin: each piped line is one message, an empty one too', async () => {
-  const server = await startServer(PKG, START, ['--framing', 'line', '--delay', '0']);
-  try {
-    const client = await runToEnd(
-      PKG,
-      CLIENT,
-      ['--framing', 'line', '--stdin', '--gap', '0', '--port', String(server.port)],
-      { input: 'alpha\nbeta\r\n\n' },
-    );
-    expect(client).toMatchObject({ code: 0, stderr: '' });
-    await server.proc.waitFor(/\[1\] closed: 3 messages in \d+ reads, 12 bytes\n/);
-    const messages = server.proc.stdout.split('\n').filter((l) => /^\[1\] {3}message/.test(l));
-    expect(messages).toEqual([
-      '[1]   message 1: 5 bytes  alpha',
-      '[1]   message 2: 4 bytes  beta',
-      '[1]   message 3: 0 bytes',
-    ]);
-    expect(await server.proc.stop()).toBe(0);
-  } finally {
-    server.proc.kill();
-  }
+  const server = await startReceiver(['--framing', 'line', '--delay', '0']);
+  const client = await runToEnd(
+    PKG,
+    CLIENT,
+    ['--framing', 'line', '--stdin', '--gap', '0', '--port', String(server.port)],
+    { input: 'alpha\nbeta\r\n\n' },
+  );
+  expect(client).toMatchObject({ code: 0, stderr: '' });
+  await server.proc.waitFor(/\[1\] closed: 3 messages in \d+ reads, 12 bytes\n/);
+  const messages = server.proc.stdout.split('\n').filter((l) => /^\[1\] {3}message/.test(l));
+  expect(messages).toEqual([
+    '[1]   message 1: 5 bytes  alpha',
+    '[1]   message 2: 4 bytes  beta',
+    '[1]   message 3: 0 bytes',
+  ]);
+  expect(await server.proc.stop()).toBe(0);
 });
 
 test('--udp: seven datagrams, seven reads, the last cut at 1024', async () => {
-  const server = await startServer(PKG, START, ['--udp', '--delay', '0']);
-  try {
-    expect(server.proc.stdout).toMatch(/^listening on 127\.0\.0\.1:\d+ \(udp\)\n/);
-    const client = await runToEnd(PKG, CLIENT, [
-      '--udp',
-      '--gap',
-      '0',
-      '--port',
-      String(server.port),
-    ]);
-    expect(client.code).toBe(0);
-    expect(client.stdout).toMatch(/\nsent 7 datagrams, 2520 bytes\n$/);
-    await server.proc.waitFor(
-      /datagram 7 from [^:]+:\d+: 2000 bytes; recvfrom\(1024\) keeps 1024, drops 976/,
-    );
-    const sizes = [...server.proc.stdout.matchAll(/datagram \d+ from \S+ (\d+) bytes?/g)].map((m) =>
-      Number(m[1]),
-    );
-    expect(sizes).toEqual([17, 1, 300, 1, 200, 1, 2000]);
-    expect(await server.proc.stop('SIGINT')).toBe(0);
-  } finally {
-    server.proc.kill();
-  }
+  const server = await startReceiver(['--udp', '--delay', '0']);
+  expect(server.proc.stdout).toMatch(/^listening on 127\.0\.0\.1:\d+ \(udp\)\n/);
+  const client = await runToEnd(PKG, CLIENT, [
+    '--udp',
+    '--gap',
+    '0',
+    '--port',
+    String(server.port),
+  ]);
+  expect(client.code).toBe(0);
+  expect(client.stdout).toMatch(/\nsent 7 datagrams, 2520 bytes\n$/);
+  await server.proc.waitFor(
+    /datagram 7 from [^:]+:\d+: 2000 bytes; recvfrom\(1024\) keeps 1024, drops 976/,
+  );
+  const sizes = [...server.proc.stdout.matchAll(/datagram \d+ from \S+ (\d+) bytes?/g)].map((m) =>
+    Number(m[1]),
+  );
+  expect(sizes).toEqual([17, 1, 300, 1, 200, 1, 2000]);
+  expect(await server.proc.stop('SIGINT')).toBe(0);
 });
 
 test('--help lists every flag with its default', async () => {

@@ -36,7 +36,7 @@ const spec = {
       type: 'string',
       valueName: 'SECONDS',
       default: String(DEFAULT_DELAY_MS / 1000),
-      description: 'longest random pause before each read; 0 = none',
+      description: 'longest random pause between reads; 0 = none',
     },
     buffer: {
       type: 'string',
