@@ -1,7 +1,14 @@
 // `pnpm --filter udp-echo client [--timeout SECONDS] [--retries N]`: one datagram per line
 // of input (typed at the `>> ` prompt, or piped), each echo printed. Exits 1 if any message
 // got no answer.
-import { onShutdown, readLines, runCli, toInteger, toMilliseconds } from '@socket-lab/common';
+import {
+  onShutdown,
+  readLines,
+  runCli,
+  toInteger,
+  toMilliseconds,
+  UsageError,
+} from '@socket-lab/common';
 import type { UdpRequester } from '@socket-lab/common/udp-request';
 import { RETRIES, runEchoClient, TIMEOUT_MS } from '../client.js';
 
@@ -32,6 +39,7 @@ const spec = {
 
 await runCli(spec, async ({ host, port, flags }) => {
   const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
+  if (timeoutMs === 0) throw new UsageError('--timeout must be more than 0 seconds');
   const retries = toInteger(flags.retries, '--retries', 0, 100);
   let requester: UdpRequester | undefined;
   onShutdown(async () => {

@@ -1,7 +1,14 @@
 // `pnpm --filter udp-time client [--format F] [--timeout SECONDS] [--retries N]`: asks the
 // time server for each format typed at the prompt (or piped), or once for --format.
 // Exits 1 if a question got no answer or an error answer.
-import { onShutdown, readLines, runCli, toInteger, toMilliseconds } from '@socket-lab/common';
+import {
+  onShutdown,
+  readLines,
+  runCli,
+  toInteger,
+  toMilliseconds,
+  UsageError,
+} from '@socket-lab/common';
 import type { UdpRequester } from '@socket-lab/common/udp-request';
 import { PROMPT, RETRIES, runTimeClient, TIMEOUT_MS } from '../client.js';
 
@@ -40,6 +47,7 @@ async function* once(format: string): AsyncGenerator<string> {
 
 await runCli(spec, async ({ host, port, flags }) => {
   const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
+  if (timeoutMs === 0) throw new UsageError('--timeout must be more than 0 seconds');
   const retries = toInteger(flags.retries, '--retries', 0, 100);
   let requester: UdpRequester | undefined;
   onShutdown(async () => {
