@@ -15,9 +15,14 @@ afterEach(async () => {
 test('start and client: piped lines come back, then SIGTERM stops the server with code 0', async () => {
   const server = await startServer(PKG, 'src/bin/start.ts', ['--upper']);
   stops.push(() => server.proc.kill());
-  const client = await runToEnd(PKG, 'src/bin/client.ts', ['--', '--port', String(server.port)], {
-    input: 'hello\n\nudp\nexit\nnot sent\n',
-  });
+  const client = await runToEnd(
+    PKG,
+    'src/bin/client.ts',
+    ['--', '--port', String(server.port), '--timeout', '5'],
+    {
+      input: 'hello\n\nudp\nexit\nnot sent\n',
+    },
+  );
   expect(client.code).toBe(0);
   expect(client.stdout).toMatch(
     /^reply from 127\.0\.0\.1:\d+: HELLO \(5 bytes, [\d.]+ ms\)\nreply from .*: UDP \(3 bytes/,

@@ -19,6 +19,7 @@ test('sends one datagram per line, skips empty lines, and stops at "exit" withou
     host: HOST,
     port,
     lines: linesOf('hello', '', '   ', 'wörld', 'exit', 'never sent'),
+    timeoutMs: 5000, // answered on the first try even on a busy machine, so an RTT is shown
     out: out.push,
     note: note.push,
   });

@@ -17,8 +17,10 @@ test('start --tz and client: piped formats and --format get answers; SIGINT stop
   stops.push(() => server.proc.kill());
   const port = String(server.port);
   const [piped, once] = await Promise.all([
-    runToEnd(PKG, 'src/bin/client.ts', ['--port', port], { input: '%Z %z\n\n%Y\nexit\n%H\n' }),
-    runToEnd(PKG, 'src/bin/client.ts', ['--', '--port', port, '--format', '%Z']),
+    runToEnd(PKG, 'src/bin/client.ts', ['--port', port, '--timeout', '5'], {
+      input: '%Z %z\n\n%Y\nexit\n%H\n',
+    }),
+    runToEnd(PKG, 'src/bin/client.ts', ['--', '--port', port, '--format', '%Z', '--timeout', '5']),
   ]);
   expect(piped.code).toBe(0);
   expect(piped.stdout).toMatch(/^CST \+0800\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n\d{4}\n$/);
@@ -36,7 +38,14 @@ test('an error answer, and a port where nothing listens, make the client exit 1'
   const deadPort = String(probe.address().port);
   await closeAll(); // now nothing listens there
   const [refused, lost] = await Promise.all([
-    runToEnd(PKG, 'src/bin/client.ts', ['--port', String(server.port), '--format', '%10Y']),
+    runToEnd(PKG, 'src/bin/client.ts', [
+      '--port',
+      String(server.port),
+      '--format',
+      '%10Y',
+      '--timeout',
+      '5',
+    ]),
     runToEnd(PKG, 'src/bin/client.ts', ['--port', deadPort, '--timeout', '0.2', '--retries', '1'], {
       input: '%Y\n',
     }),
