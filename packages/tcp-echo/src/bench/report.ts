@@ -1,0 +1,159 @@
+// The benchmark's tables, as Markdown so they can be pasted into the README: throughput and
+// round-trip times side by side with ratios, then memory. Pure functions of the measurements.
+import type { LoadResult } from './load.js';
+
+/** One server under one load, with what the bench saw of both processes. */
+export interface Run {
+  server: string;
+  clients: number;
+  size: number;
+  messagesPerClient: number;
+  result: LoadResult;
+  /** CPU of the server process (all its threads), % of one core; null if not ours to see. */
+  serverCpuPct: number | null;
+  loadCpuPct: number;
+  /** Server RSS in bytes: before the clients connected, with all connected and idle, at the end. */
+  rss: { before: number; idle: number; after: number } | null;
+}
+
+/** The server every ratio is taken against: the minimal Node echo, the floor of overhead. */
+export const FLOOR = 'pipe echo';
+/** Above this share of one core, a process is the one holding the run back. */
+const BUSY_PCT = 85;
+
+/** The main table: one row per run, grouped by load, with msgs/s as a ratio of the floor's. */
+export function formatThroughputTable(runs: Run[]): string {
+  const rows = [
+    [
+      'clients',
+      'size',
+      'server',
+      'msgs/s',
+      'MB/s',
+      'RTT p50',
+      'p99',
+      'max',
+      'errors',
+      'server CPU',
+      'load CPU',
+      'bound by',
+      `vs ${FLOOR}`,
+    ],
+  ];
+  for (const run of runs) {
+    const r = run.result;
+    const floor = runs.find(
+      (x) => x.server === FLOOR && x.clients === run.clients && x.size === run.size,
+    );
+    rows.push([
+      formatCount(run.clients),
+      formatSize(run.size),
+      run.server,
+      `${formatCount(Math.round(rate(r)))}${r.stoppedByTimeLimit ? ' *' : ''}`,
+      (r.bytes / (r.elapsedMs / 1000) / 1e6).toFixed(2),
+      formatMs(r.rttMs.p50),
+      formatMs(r.rttMs.p99),
+      formatMs(r.rttMs.max),
+      String(r.errors),
+      run.serverCpuPct === null ? '-' : `${Math.round(run.serverCpuPct)}%`,
+      `${Math.round(run.loadCpuPct)}%`,
+      boundBy(run),
+      floor && rate(floor.result) > 0 ? `${(rate(r) / rate(floor.result)).toFixed(2)}x` : '-',
+    ]);
+  }
+  return markdownTable(rows);
+}
+
+/** Below this many clients, memory per connection is lost in the noise of the heap. */
+export const MEMORY_MIN_CLIENTS = 1000;
+
+/**
+ * Server memory for runs of MEMORY_MIN_CLIENTS clients or more: RSS before they connected,
+ * with all of them connected and idle, and the difference per connection. '' if no such run.
+ */
+export function formatMemoryTable(runs: Run[]): string {
+  const rows = [['server', 'clients', 'RSS before', 'RSS, all idle', 'per idle connection']];
+  for (const run of runs) {
+    if (!run.rss || run.result.connected < MEMORY_MIN_CLIENTS) continue;
+    const perConnection = (run.rss.idle - run.rss.before) / Math.max(1, run.result.connected);
+    rows.push([
+      run.server,
+      formatCount(run.result.connected),
+      formatMiB(run.rss.before),
+      formatMiB(run.rss.idle),
+      `${(perConnection / 1024).toFixed(1)} KiB`,
+    ]);
+  }
+  return rows.length > 1 ? markdownTable(rows) : '';
+}
+
+/** One line per load: how our server compares with each other server in the same run. */
+export function formatRatios(runs: Run[], ours: string): string[] {
+  const lines: string[] = [];
+  for (const run of runs) {
+    if (run.server !== ours) continue;
+    const others = runs.filter(
+      (x) => x.server !== ours && x.clients === run.clients && x.size === run.size,
+    );
+    if (others.length === 0) continue;
+    const parts = others.map((x) =>
+      rate(x.result) > 0
+        ? `${(rate(run.result) / rate(x.result)).toFixed(2)}x ${x.server}`
+        : `${x.server}: no messages`,
+    );
+    lines.push(
+      `${formatCount(run.clients)} clients × ${formatSize(run.size)}: ${ours} = ${parts.join(', ')}`,
+    );
+  }
+  return lines;
+}
+
+/** Messages per second. */
+export function rate(r: LoadResult): number {
+  return r.elapsedMs > 0 ? r.messages / (r.elapsedMs / 1000) : 0;
+}
+
+/**
+ * Which side held the run back: a process near a full core (the server is one thread, and
+ * so, mostly, is the load generator), both together near the two cores of this machine, or
+ * neither, when both wait on something else (the network stack, a timer such as delayed ACK).
+ */
+export function boundBy(run: Pick<Run, 'serverCpuPct' | 'loadCpuPct'>): string {
+  const server = run.serverCpuPct ?? 0;
+  if (server + run.loadCpuPct >= 2 * BUSY_PCT) return 'both cores';
+  if (server >= BUSY_PCT && server >= run.loadCpuPct) return 'server';
+  if (run.loadCpuPct >= BUSY_PCT) return 'load generator';
+  if (run.serverCpuPct === null) return '?';
+  return 'neither (waiting)';
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Milliseconds with three significant digits: 0.0412, 1.23, 44.0, 1230. */
+function formatMs(ms: number): string {
+  return ms >= 100 ? `${Math.round(ms)} ms` : `${Number(ms.toPrecision(3))} ms`;
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function markdownTable(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    `| ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const [head, ...body] = rows;
+  return [
+    line(head ?? []),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...body.map(line),
+  ].join('\n');
+}

@@ -1,0 +1,332 @@
+// The benchmark's conductor. For each load (clients × size) and each server, it starts a load
+// generator in a process of its own (load-process.ts) and reads both processes' CPU time and
+// memory from /proc at the moments that matter: all clients connected and idle, last echo in.
+// The servers run as separate processes too: ours (src/bin/start.ts), the minimal pipe echo,
+// and the seed's ThreadingTCPServer in Python 3, so all three meet the same load on the same
+// machine in the same invocation.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { FatalError } from '@socket-lab/common';
+import type { LoadOptions, LoadResult } from './load.js';
+import type { Run } from './report.js';
+
+/** The servers the bench can start, by the name `--servers` takes. */
+export const SERVERS = {
+  'tcp-echo': {
+    label: 'tcp-echo',
+    greeting: true,
+    backlog: 511, // Node's default listen backlog
+    command: (host: string) => node('src/bin/start.ts', '--host', host, '--port', '0', '--quiet'),
+  },
+  pipe: {
+    label: 'pipe echo',
+    greeting: false,
+    backlog: 511,
+    command: (host: string) => node('src/bench/pipe-echo.ts', host, '0'),
+  },
+  python: {
+    label: 'python seed',
+    greeting: true,
+    backlog: 5, // socketserver's request_queue_size, like the seed's listen(5)
+    command: (host: string) => ['python3', 'test/fixtures/seed001_threading_server.py', host, '0'],
+  },
+} as const;
+export type ServerName = keyof typeof SERVERS;
+
+/**
+ * A thread per client: 10,000 threads would also take this machine's processes and memory
+ * from everyone else sharing it. Above this many clients the Python server is skipped.
+ */
+export const PYTHON_MAX_CLIENTS = 2000;
+
+export interface Load {
+  clients: number;
+  size: number;
+  messages: number;
+  timeLimitMs: number;
+}
+
+/** The package folder: the servers' paths above are relative to it. */
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/** Every process the bench has started and not yet seen exit, for stopAll(). */
+const children = new Set<ChildProcess>();
+
+/** Stops every server and load generator still running (Ctrl+C on the bench). */
+export function stopAll(): void {
+  for (const child of children) child.kill('SIGTERM');
+}
+
+/** A server process the bench started, and the port it printed. */
+export interface StartedServer {
+  name: string;
+  port: number;
+  greeting: boolean;
+  backlog: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a server by name and resolves once it prints `listening on …`. */
+export async function startServer(
+  name: ServerName,
+  host: string,
+  fdsNeeded: number,
+): Promise<StartedServer> {
+  const [command, ...args] = SERVERS[name].command(host) as readonly string[];
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS; // it costs every node start ~0.3 s here and loopback needs none
+  // Python's print() would flush every line (we export PYTHONUNBUFFERED for the tests).
+  // The seed prints every message; let it buffer as Python does by default when piped.
+  delete env.PYTHONUNBUFFERED;
+  const child = spawnWithFdLimit(command as string, args, fdsNeeded, {
+    cwd: PACKAGE_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on \S+:(\d+) \(tcp\)/.exec(out);
+      if (!m) return;
+      // From now on the output is read and dropped: the Python seed prints every message,
+      // and a pipe nobody reads would stop it.
+      child.stdout?.off('data', onData);
+      child.stdout?.resume();
+      resolve(Number(m[1]));
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new FatalError(`${name} server exited (code ${code}) before listening: ${stderr}`)),
+    );
+    child.once('error', (err) => reject(new FatalError(`cannot start ${name}: ${err.message}`)));
+  });
+  return {
+    name: SERVERS[name].label,
+    port,
+    greeting: SERVERS[name].greeting,
+    backlog: SERVERS[name].backlog,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Runs one load against a server on host:port, the load generator in its own process.
+ * `serverPid` (when the bench started the server) lets it read the server's CPU and memory.
+ */
+export async function measure(
+  server: { name: string; port: number; greeting: boolean; backlog?: number; pid?: number },
+  host: string,
+  load: Load,
+): Promise<Run> {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const child = spawnWithFdLimit(
+    process.execPath,
+    ['--import', TSX, 'src/bench/load-process.ts'],
+    load.clients + 100,
+    { cwd: PACKAGE_DIR, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const options: Omit<LoadOptions, 'ready' | 'finished'> = {
+    host,
+    port: server.port,
+    clients: load.clients,
+    messages: load.messages,
+    size: load.size,
+    greeting: server.greeting,
+    connectsInFlight: server.backlog,
+    timeLimitMs: load.timeLimitMs,
+  };
+  const pid = server.pid;
+  const before = pid ? readRss(pid) : 0;
+  let idle = 0;
+  let cpuAtGo = 0;
+  let timeAtGo = 0;
+  let serverCpuPct: number | null = null;
+  let after = 0;
+  const result = await new Promise<LoadResult>((resolve, reject) => {
+    child.on('message', (message: unknown) => {
+      if (message === 'ready') {
+        if (pid) {
+          idle = readRss(pid);
+          cpuAtGo = readCpuTicks(pid);
+        }
+        timeAtGo = performance.now();
+        child.send('go');
+      } else if (message === 'finished') {
+        if (pid) {
+          const seconds = (performance.now() - timeAtGo) / 1000;
+          serverCpuPct = ((readCpuTicks(pid) - cpuAtGo) / CLOCK_TICKS / seconds) * 100;
+          after = readRss(pid);
+        }
+      } else if (typeof message === 'object' && message && 'result' in message) {
+        resolve((message as { result: LoadResult }).result);
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new FatalError(`the load generator exited (code ${code})`)),
+    );
+    child.send(options);
+  });
+  await once(child, 'exit');
+  return {
+    server: server.name,
+    clients: load.clients,
+    size: load.size,
+    messagesPerClient: load.messages,
+    result,
+    serverCpuPct,
+    loadCpuPct: result.elapsedMs > 0 ? (result.cpuMs / result.elapsedMs) * 100 : 0,
+    rss: pid ? { before, idle, after } : null,
+  };
+}
+
+/**
+ * Open files (sockets) allowed to a process: [soft, hard], from /proc/self/limits, or null
+ * where there is no /proc. What `ulimit -Sn` and `ulimit -Hn` print.
+ */
+export function fileLimits(): [number, number] | null {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(
+      readFileSync('/proc/self/limits', 'utf8'),
+    );
+    if (!m) return null;
+    const n = (s: string | undefined) => (s === 'unlimited' ? Number.POSITIVE_INFINITY : Number(s));
+    return [n(m[1]), n(m[2])];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Spawns `command`, first raising the soft limit on open files when `fdsNeeded` is above it
+ * (a process may raise its own soft limit up to the hard one: `ulimit -n` in a shell, then
+ * exec). Throws a FatalError when even the hard limit is too low, saying what to do.
+ */
+function spawnWithFdLimit(
+  command: string,
+  args: readonly string[],
+  fdsNeeded: number,
+  options: Parameters<typeof spawn>[2],
+): ChildProcess {
+  const limits = fileLimits();
+  let child: ChildProcess;
+  if (!limits || limits[0] >= fdsNeeded) {
+    child = spawn(command, args, options);
+  } else {
+    const [soft, hard] = limits;
+    if (hard < fdsNeeded) {
+      throw new FatalError(
+        `this needs about ${fdsNeeded} open files per process, and the limit is ${soft} (hard ${hard}): ` +
+          `raise it as root (ulimit -Hn ${fdsNeeded}) or in /etc/security/limits.conf`,
+      );
+    }
+    const raise = `ulimit -n ${fdsNeeded} && exec "$0" "$@"`;
+    child = spawn('sh', ['-c', raise, command, ...args], options);
+  }
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Resident memory of a process in bytes (VmRSS in /proc/PID/status). */
+export function readRss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** CPU time of a process, all threads, user + system, in clock ticks (/proc/PID/stat). */
+export function readCpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces, inside parentheses).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15 of stat
+}
+
+function node(script: string, ...args: string[]): string[] {
+  return [process.execPath, '--import', TSX, script, ...args];
+}
+
+export interface BenchOptions {
+  host: string;
+  /** Measure a server that is already running there, instead of starting ours and the others. */
+  port?: number;
+  /** With `port`: whether that server greets first. */
+  greeting?: boolean;
+  clients: number[];
+  sizes: number[];
+  messages: number;
+  timeLimitMs: number;
+  servers: ServerName[];
+  /** Progress lines (which run is on), for stderr. */
+  progress: (line: string) => void;
+}
+
+/**
+ * Every load (each clients × size) against every server, servers taking turns on each load so
+ * that a busy moment of the shared machine does not fall on one server only. Resolves with
+ * one Run per (load, server); servers it started are stopped, whatever happens.
+ */
+export async function runBench(opts: BenchOptions): Promise<Run[]> {
+  const loads = opts.clients.flatMap((clients) =>
+    opts.sizes.map((size) => ({
+      clients,
+      size,
+      messages: opts.messages,
+      timeLimitMs: opts.timeLimitMs,
+    })),
+  );
+  const maxClients = Math.max(...opts.clients);
+  const runs: Run[] = [];
+  if (opts.port !== undefined) {
+    const target = {
+      name: `${opts.host}:${opts.port}`,
+      port: opts.port,
+      greeting: opts.greeting ?? true,
+    };
+    for (const load of loads) {
+      opts.progress(`${describe(load)} → ${target.name}`);
+      runs.push(await measure(target, opts.host, load));
+    }
+    return runs;
+  }
+
+  const started: StartedServer[] = [];
+  try {
+    for (const name of opts.servers) {
+      if (name === 'python' && maxClients > PYTHON_MAX_CLIENTS) continue;
+      started.push(await startServer(name, opts.host, maxClients + 100));
+    }
+    for (const load of loads) {
+      for (const server of started) {
+        opts.progress(`${describe(load)} → ${server.name}`);
+        runs.push(await measure({ ...server, pid: server.process.pid }, opts.host, load));
+      }
+    }
+  } finally {
+    await Promise.all(started.map((s) => s.stop()));
+  }
+  return runs;
+}
+
+function describe(load: Load): string {
+  return `${load.clients} clients × ${load.messages} messages × ${load.size} bytes`;
+}

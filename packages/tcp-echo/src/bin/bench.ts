@@ -1,0 +1,100 @@
+// `pnpm --filter tcp-echo bench [--clients C] [--messages M] [--size S] [--host --port]`:
+// C connections, each sending M messages of S bytes and awaiting each whole echo; every byte
+// checked. Without --port it starts our server, a minimal Node echo and the seed's Python
+// server, and prints them side by side. --clients and --size take lists: 1,100,1000.
+import {
+  onShutdown,
+  runCli,
+  toBytes,
+  toChoice,
+  toInteger,
+  toMilliseconds,
+  UsageError,
+} from '@socket-lab/common';
+import { formatMemoryTable, formatRatios, formatThroughputTable } from '../bench/report.js';
+import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName, stopAll } from '../bench/run.js';
+
+const spec = {
+  usage: 'pnpm --filter tcp-echo bench',
+  role: 'client',
+  summary: 'Measures echo servers: msgs/s, MB/s, round-trip times, errors, CPU and memory.',
+  defaultPort: 8888,
+  flags: {
+    clients: {
+      type: 'string',
+      valueName: 'C[,C…]',
+      default: '100',
+      description: 'concurrent connections',
+    },
+    messages: {
+      type: 'string',
+      valueName: 'M',
+      default: '1000',
+      description: 'messages per connection, one at a time',
+    },
+    size: {
+      type: 'string',
+      valueName: 'S[,S…]',
+      default: '64',
+      description: 'bytes per message (K, M suffixes)',
+    },
+    servers: {
+      type: 'string',
+      valueName: 'LIST',
+      default: Object.keys(SERVERS).join(','),
+      description: `servers to start and compare (python only up to ${PYTHON_MAX_CLIENTS} clients)`,
+    },
+    'time-limit': {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: '60',
+      description: 'stop a run that takes longer than this (its row is marked *)',
+    },
+    'no-greeting': { type: 'boolean', description: 'with --port: the server does not greet first' },
+  },
+  notes: [
+    'Without --port, three servers are started on --host with port 0. With --port, only the server',
+    'already running there is measured. Publish figures taken under: flock /tmp/socket-lab-bench.lock',
+  ] as string[],
+} as const;
+
+await runCli(spec, async ({ host, port, flags }) => {
+  const portGiven =
+    process.argv.slice(2).some((a) => a === '--port' || a === '-p' || a.startsWith('--port=')) ||
+    process.env.PORT !== undefined;
+  const clients = list(flags.clients).map((c) => toInteger(c, '--clients', 1, 15_000));
+  const sizes = list(flags.size).map((s) => toBytes(s, '--size'));
+  if (sizes.some((s) => s < 1 || s > 64 * 1024 * 1024))
+    throw new UsageError('--size must be from 1 byte to 64M');
+  const messages = toInteger(flags.messages, '--messages', 1, 10_000_000);
+  if (Math.max(...clients) * messages > 20_000_000)
+    throw new UsageError('--clients × --messages must be at most 20,000,000');
+  const servers = list(flags.servers).map((s) =>
+    toChoice(s, '--servers', Object.keys(SERVERS) as ServerName[]),
+  );
+  const timeLimitMs = toMilliseconds(flags['time-limit'], '--time-limit');
+  onShutdown(stopAll);
+  const runs = await runBench({
+    host,
+    port: portGiven ? port : undefined,
+    greeting: !flags['no-greeting'],
+    clients,
+    sizes,
+    messages,
+    timeLimitMs,
+    servers,
+    progress: (line) => console.error(`running ${line}`),
+  });
+  console.log(formatThroughputTable(runs));
+  for (const line of formatRatios(runs, SERVERS['tcp-echo'].label)) console.log(line);
+  const memory = formatMemoryTable(runs);
+  if (memory) console.log(`\n${memory}`);
+  return runs.some((r) => r.result.errors > 0) ? 1 : 0;
+});
+
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
