@@ -51,6 +51,8 @@ export type UdpOutcome =
 
 /** The largest UDP payload over IPv4: 65,535 − 20 (IP header) − 8 (UDP header). */
 export const MAX_UDP_PAYLOAD_IPV4 = 65_507;
+/** Over IPv6 the 40-byte header is not counted in the 65,535: 65,535 − 8. */
+export const MAX_UDP_PAYLOAD_IPV6 = 65_527;
 
 interface Answer {
   data: Buffer;
@@ -202,7 +204,7 @@ export class UdpRequester {
         reject(
           new FatalError(
             tooBig
-              ? `cannot send ${payload.length} bytes to ${this.target}: too long for one UDP datagram (at most ${MAX_UDP_PAYLOAD_IPV4} over IPv4)`
+              ? `cannot send ${payload.length} bytes to ${this.target}: too long for one UDP datagram (at most ${this.family === 6 ? `${MAX_UDP_PAYLOAD_IPV6} over IPv6` : `${MAX_UDP_PAYLOAD_IPV4} over IPv4`})`
               : describeNetError(err, { action: `send to ${this.target}`, port: this.port }),
           ),
         );

@@ -4,7 +4,12 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, expect, test } from 'vitest';
-import { MAX_UDP_PAYLOAD_IPV4, type UdpEvent, UdpRequester } from '../src/udp-request.js';
+import {
+  MAX_UDP_PAYLOAD_IPV4,
+  MAX_UDP_PAYLOAD_IPV6,
+  type UdpEvent,
+  UdpRequester,
+} from '../src/udp-request.js';
 
 const HOST = '127.0.0.1';
 const opened: { close: () => unknown }[] = [];
@@ -157,9 +162,17 @@ const hasIPv6 = await new Promise<boolean>((resolve) => {
   probe.bind(0, '::1', () => probe.close(() => resolve(true)));
 });
 
-test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
-  const server = await scriptedServer(echo, '::1');
-  const { client } = await requester(server.port, '::1');
-  const outcome = await client.request(Buffer.from('six'), { timeoutMs: 5000, retries: 0 });
-  expect(outcome).toMatchObject({ ok: true, from: `[::1]:${server.port}` });
-});
+test.skipIf(!hasIPv6)(
+  'works over IPv6 (::1), where a datagram can be 20 bytes larger',
+  async () => {
+    const server = await scriptedServer(echo, '::1');
+    const { client } = await requester(server.port, '::1');
+    const outcome = await client.request(Buffer.from('six'), { timeoutMs: 5000, retries: 0 });
+    expect(outcome).toMatchObject({ ok: true, from: `[::1]:${server.port}` });
+    const tooBig = Buffer.alloc(MAX_UDP_PAYLOAD_IPV6 + 1);
+    const err = await client.request(tooBig, { timeoutMs: 1000, retries: 0 }).catch((e) => e);
+    expect((err as Error).message).toMatch(
+      /too long for one UDP datagram \(at most 65527 over IPv6\)$/,
+    );
+  },
+);
