@@ -48,7 +48,7 @@ test('an empty datagram gets an empty answer', async () => {
   expect((await log.first(1))[0]).toMatch(/^0 bytes from 127\.0\.0\.1:\d+: \(empty\)$/);
 });
 
-test('a 60,000-byte datagram comes back whole, and --buffer 1024 tells what recvfrom would lose', async () => {
+test('a 60,000-byte datagram and a 65,507-byte one come back whole; --buffer 1024 tells what recvfrom would lose', async () => {
   const { port, log } = await startEcho({ bufferBytes: 1024 });
   const client = await boundSocket();
   const sent = Buffer.alloc(60_000);
@@ -58,6 +58,8 @@ test('a 60,000-byte datagram comes back whole, and --buffer 1024 tells what recv
   expect((await log.first(1))[0]).toMatch(
     /^60000 bytes from .*\(recvfrom\(1024\) would keep 1024 and drop 58976\)$/,
   );
+  const largest = Buffer.alloc(65_507, 'm'); // the most one IPv4 datagram can carry
+  expect((await roundTrip(client, port, largest)).equals(largest)).toBe(true);
 });
 
 test('bytes that are not UTF-8, and control characters, are logged escaped and echoed as they are', async () => {
