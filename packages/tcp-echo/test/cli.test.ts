@@ -1,0 +1,159 @@
+// The programs as a user runs them: real processes (node --import tsx src/bin/…), port 0,
+// piped stdin, --help, bad flags, a port in use, SIGTERM with clients on, the demo and a small
+// bench. Each start costs about a second, so there are few of these.
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
+import {
+  type CliProcess,
+  runToEnd,
+  spawnCli,
+  startServer,
+  waitForListening,
+} from '@socket-lab/common/testing';
+import { afterEach, expect, test } from 'vitest';
+import { HOST, rawConnect, startEcho } from './helpers.js';
+
+const PKG = new URL('..', import.meta.url);
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function track(proc: CliProcess): CliProcess {
+  cleanups.push(() => proc.kill());
+  return proc;
+}
+
+test('start and client: piped lines come back, exit ends the session', async () => {
+  const server = await startServer(PKG, 'src/bin/start.ts');
+  track(server.proc);
+  const client = await runToEnd(PKG, 'src/bin/client.ts', ['--port', String(server.port)], {
+    input: 'hello\n你好\nexit\nnot sent\n',
+  });
+  expect(client.stderr).toBe('');
+  expect(client.stdout).toBe(
+    `connected to 127.0.0.1:${server.port}\ngreeting: Hello World!\necho: hello\necho: 你好\nbye\n`,
+  );
+  expect(client.code).toBe(0);
+  await server.proc.waitFor(/client #1 disconnected: said exit, 11 bytes echoed \(0 online\)/);
+  expect(server.proc.stdout).toMatch(/client #1 connected from 127\.0\.0\.1:\d+ \(1 online\)/);
+  expect(await server.proc.stop('SIGINT')).toBe(0);
+});
+
+test('SIGTERM with clients connected: each is told, the server exits 0', async () => {
+  // Flags after a `--`, as `pnpm --filter tcp-echo start -- --port 0` passes them.
+  const proc = track(
+    spawnCli(PKG, 'src/bin/start.ts', ['--', '--port', '0'], { keepStdinOpen: true }),
+  );
+  const { port } = await waitForListening(proc);
+  const clients = [await rawConnect(port), await rawConnect(port)];
+  await proc.waitFor(/\(2 online\)/);
+  expect(await proc.stop('SIGTERM')).toBe(0);
+  for (const client of clients) {
+    expect((await client.readToEnd()).toString()).toBe('Hello World!\nserver shutting down\n');
+  }
+  expect(proc.stdout).toMatch(/disconnected: server shutting down/);
+});
+
+test('the client exits 1 and says why when the server closes first', async () => {
+  const { server, port } = await startEcho({ maxClients: 1 });
+  cleanups.push(() => server.shutdown(0));
+  const first = await rawConnect(port);
+  cleanups.push(() => first.socket.destroy());
+  const client = await runToEnd(PKG, 'src/bin/client.ts', ['--port', String(port)], {
+    input: 'hello\n',
+  });
+  expect(client.code).toBe(1);
+  expect(client.stdout).toMatch(/greeting: server full \(1 clients\): try again later\n$/);
+  expect(client.stderr).toMatch(/^tcp-echo client: .*the server closed the connection.*\n$/);
+});
+
+test('--help lists every flag with its default', async () => {
+  const [start, bench] = await Promise.all([
+    runToEnd(PKG, 'src/bin/start.ts', ['--help']),
+    runToEnd(PKG, 'src/bin/bench.ts', ['--help']),
+  ]);
+  expect(start.code).toBe(0);
+  expect(start.stdout).toMatch(/^usage: pnpm --filter tcp-echo start \[flags\]/);
+  for (const flag of [
+    /--host HOST +address to bind \(default 127\.0\.0\.1; env HOST\)/,
+    /--port PORT +port, 0 picks a free one \(default 8888; env PORT\)/,
+    /--max-clients N +.*\(default 0\)/,
+    /--idle-timeout SECONDS +.*\(default 300\)/,
+    /--verbose /,
+    /--quiet /,
+  ]) {
+    expect(start.stdout).toMatch(flag);
+  }
+  expect(bench.code).toBe(0);
+  for (const flag of [
+    /--clients C\[,C…\] +.*\(default 100\)/,
+    /--messages M +.*\(default 1000\)/,
+    /--size S\[,S…\] +.*\(default 64\)/,
+    /--servers LIST +.*\(default tcp-echo,pipe,python\)/,
+    /--time-limit SECONDS +.*\(default 60\)/,
+  ]) {
+    expect(bench.stdout).toMatch(flag);
+  }
+});
+
+test('bad flags exit 2 with one line on stderr', async () => {
+  const runs = await Promise.all([
+    runToEnd(PKG, 'src/bin/start.ts', ['--max-clients', 'lots']),
+    runToEnd(PKG, 'src/bin/start.ts', ['--idle-timeout', '1m']),
+    runToEnd(PKG, 'src/bin/client.ts', ['--bogus']),
+  ]);
+  expect(runs.map((r) => r.code)).toEqual([2, 2, 2]);
+  expect(runs.map((r) => r.stderr)).toEqual([
+    'tcp-echo start: --max-clients must be a whole number from 0 to 1000000 (got "lots") (see --help)\n',
+    'tcp-echo start: --idle-timeout must be a number of seconds from 0 to 86400 (got "1m") (see --help)\n',
+    'tcp-echo client: unknown flag --bogus (see --help)\n',
+  ]);
+});
+
+test('a port in use is one line and exit code 1', async () => {
+  const holder = net.createServer().listen(0, HOST);
+  cleanups.push(() => holder.close());
+  await once(holder, 'listening');
+  const { port } = holder.address() as AddressInfo;
+  const run = await runToEnd(PKG, 'src/bin/start.ts', ['--port', String(port)]);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toBe(
+    `tcp-echo start: cannot listen on 127.0.0.1:${port} (tcp): address already in use (another server on that port? try --port 0)\n`,
+  );
+});
+
+test('the demo runs its story and exits 0', async () => {
+  const demo = await runToEnd(PKG, 'src/bin/demo.ts');
+  expect(demo.stderr).toBe('');
+  expect(demo.code).toBe(0);
+  expect(demo.stdout).toMatch(/server │ client #3 connected from 127\.0\.0\.1:\d+ \(3 online\)/);
+  expect(demo.stdout).toMatch(/server │ client #2 disconnected: reset the connection \(RST\)/);
+  expect(demo.stdout).toMatch(/carol {2}│ echoed "one\\ntwo\\n", then the server closed/);
+  expect(demo.stdout).toMatch(
+    /server │ client #1 disconnected: said exit, 17 bytes echoed \(0 online\)\n {2}alice {2}│ bye\n$/,
+  );
+});
+
+test('the bench measures a running server and checks every echo', async () => {
+  const { server, port } = await startEcho();
+  cleanups.push(() => server.shutdown(0));
+  const bench = await runToEnd(PKG, 'src/bin/bench.ts', [
+    '--port',
+    String(port),
+    '--clients',
+    '3',
+    '--messages',
+    '50',
+    '--size',
+    '1K',
+  ]);
+  expect(bench.code).toBe(0);
+  expect(bench.stderr).toBe(`running 3 clients × 50 messages × 1024 bytes → 127.0.0.1:${port}\n`);
+  // | clients | size | server | msgs/s | MB/s | p50 | p99 | max | errors | …
+  expect(bench.stdout).toMatch(
+    new RegExp(
+      `\\n\\| 3 +\\| 1 KiB +\\| 127\\.0\\.0\\.1:${port} +\\| [\\d,]+ +\\|[^|]+\\|[^|]+\\|[^|]+\\|[^|]+\\| 0 +\\|`,
+    ),
+  );
+});
