@@ -55,6 +55,7 @@ const echo = (data: Buffer, from: dgram.RemoteInfo, socket: dgram.Socket) =>
   socket.send(data, from.port, from.address);
 
 test('takes the answer from the server, on the first try, with its round-trip time', async () => {
+  // Checks the plain case: one try, the server's answer, an RTT.
   const server = await scriptedServer(echo);
   const { client, events } = await requester(server.port);
   const outcome = await client.request(Buffer.from('hello'), { timeoutMs: 5000, retries: 2 });
@@ -78,6 +79,7 @@ test('sends again when a try goes unanswered, and gives no round-trip time then'
 });
 
 test('reports a request as lost after every try went unanswered', async () => {
+  // Checks that a silent server costs exactly retries + 1 tries, then ok: false.
   const server = await scriptedServer(null);
   const { client, events } = await requester(server.port);
   const outcome = await client.request(Buffer.from('anyone?'), { timeoutMs: 50, retries: 2 });
@@ -86,6 +88,7 @@ test('reports a request as lost after every try went unanswered', async () => {
 });
 
 test('ignores a datagram from anyone but the server', async () => {
+  // Checks rule 1 of the answer matching: the source address.
   let intruderSent = false;
   const intruder = await scriptedServer(null);
   const server = await scriptedServer((data, from, socket) => {
@@ -108,6 +111,7 @@ test('ignores a datagram from anyone but the server', async () => {
 });
 
 test('ignores a datagram from the server that isAnswer rejects, then takes the real one', async () => {
+  // Checks rule 2 of the answer matching: the caller's isAnswer.
   const server = await scriptedServer((data, from, socket) => {
     socket.send('an old answer', from.port, from.address);
     ignored.then(() => echo(data, from, socket));
@@ -145,6 +149,7 @@ test('after a lost request the next one leaves from a new port; after an answer 
 });
 
 test('a datagram too large for UDP is refused with one clear line, and the next one works', async () => {
+  // Checks the one failure that rejects: a datagram the OS refuses to send.
   const server = await scriptedServer(echo);
   const { client } = await requester(server.port);
   const tooBig = Buffer.alloc(MAX_UDP_PAYLOAD_IPV4 + 1);
@@ -165,6 +170,7 @@ const hasIPv6 = await new Promise<boolean>((resolve) => {
 test.skipIf(!hasIPv6)(
   'works over IPv6 (::1), where a datagram can be 20 bytes larger',
   async () => {
+    // Checks the IPv6 path and its larger datagram limit.
     const server = await scriptedServer(echo, '::1');
     const { client } = await requester(server.port, '::1');
     const outcome = await client.request(Buffer.from('six'), { timeoutMs: 5000, retries: 0 });

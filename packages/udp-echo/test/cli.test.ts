@@ -13,6 +13,7 @@ afterEach(async () => {
 });
 
 test('start and client: piped lines come back, then SIGTERM stops the server with code 0', async () => {
+  // Checks the whole path a user takes: two real processes, stdin piped, SIGTERM at the end.
   const server = await startServer(PKG, 'src/bin/start.ts', ['--upper']);
   stops.push(() => server.proc.kill());
   const client = await runToEnd(
@@ -34,6 +35,7 @@ test('start and client: piped lines come back, then SIGTERM stops the server wit
 });
 
 test('a client talking to a port where nothing listens reports the loss and exits 1', async () => {
+  // Checks that silence ends in a report and exit code 1, not a hang.
   const probe = await boundSocket();
   const port = probe.address().port;
   await closeAll(); // now nothing listens on that port
@@ -51,6 +53,7 @@ test('a client talking to a port where nothing listens reports the loss and exit
 });
 
 test('--help lists every flag with its default', async () => {
+  // Checks that --help documents each flag of both programs with its default.
   const [start, client] = await Promise.all([
     runToEnd(PKG, 'src/bin/start.ts', ['--help']),
     runToEnd(PKG, 'src/bin/client.ts', ['--help']),
@@ -75,6 +78,7 @@ test('--help lists every flag with its default', async () => {
 });
 
 test('bad flags and a port in use are one line on stderr and a non-zero exit', async () => {
+  // Checks the CLI contract for mistakes: one line on stderr, exit 2 (usage) or 1 (failure).
   const taken = await boundSocket();
   const [badBuffer, zeroTimeout, inUse] = await Promise.all([
     runToEnd(PKG, 'src/bin/start.ts', ['--buffer', '0']),
@@ -96,6 +100,7 @@ test('bad flags and a port in use are one line on stderr and a non-zero exit', a
 });
 
 test('the demo runs every scene and exits 0', async () => {
+  // Checks that the tour's udp-echo scene runs clean and shows each lesson.
   const demo = await runToEnd(PKG, 'src/bin/demo.ts');
   expect(demo.stderr).toBe('');
   expect(demo.code).toBe(0);

@@ -12,6 +12,7 @@ async function* linesOf(...lines: string[]): AsyncGenerator<string> {
 }
 
 test('sends one datagram per line, skips empty lines, and stops at "exit" without sending it', async () => {
+  // Checks the line rules: one datagram each, blanks skipped, exit not sent, nor what follows.
   const { port, log } = await startEcho();
   const out = new LogLines();
   const note = new LogLines();
@@ -35,6 +36,7 @@ test('sends one datagram per line, skips empty lines, and stops at "exit" withou
 });
 
 test('isEchoOf takes the same bytes or the same bytes upper-cased, nothing else', () => {
+  // Checks the echo test the client applies to every datagram from the server.
   const hello = Buffer.from('hello');
   expect(isEchoOf(Buffer.from('hello'), hello)).toBe(true);
   expect(isEchoOf(Buffer.from('HELLO'), hello)).toBe(true); // seed 002's server
@@ -76,6 +78,7 @@ test('a late echo of the previous message is not taken as the answer to this one
 });
 
 test('a message nobody answers is reported as lost, and the run counts it', async () => {
+  // Checks the retry notes, the loss report and the count, against a server that never answers.
   const silent = await boundSocket(); // receives, never answers (like seed 001's server)
   const received = new LogLines();
   silent.on('message', (data) => received.push(data.toString()));
@@ -99,6 +102,7 @@ test('a message nobody answers is reported as lost, and the run counts it', asyn
 });
 
 test('a line too long for one datagram is refused with a clear note, and the next line still goes', async () => {
+  // Checks that an oversized line is refused by the OS, reported, and does not end the run.
   const { port } = await startEcho();
   const out = new LogLines();
   const note = new LogLines();

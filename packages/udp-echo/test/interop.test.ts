@@ -34,6 +34,7 @@ async function* linesOf(...lines: string[]): AsyncGenerator<string> {
 }
 
 test.skipIf(!python)("seed 002's client gets each line back from our server", async () => {
+  // Checks our server against seed 002's real client, whose output shows the answer and its sender.
   const { port, log } = await startEcho();
   const seed = await runSeed('seed002_udp_client.py', [HOST, String(port)], 'hello\n\n  udp  \n');
   expect(seed.code).toBe(0);
@@ -44,6 +45,7 @@ test.skipIf(!python)("seed 002's client gets each line back from our server", as
 });
 
 test.skipIf(!python)("our client takes seed 002's upper-cased answers as the echo", async () => {
+  // Checks that our echo matching accepts seed 002's upper-cased answers.
   const seed = await startSeedServer('seed002_udp_server.py');
   const out = new LogLines();
   const result = await runEchoClient({
@@ -64,6 +66,7 @@ test.skipIf(!python)("our client takes seed 002's upper-cased answers as the ech
 test.skipIf(!python)(
   'seed 001\'s client sends "exit" too: its str == bytes check never fires',
   async () => {
+    // Checks seed 001's bug as our server sees it: the line after exit still arrives.
     const { port, log } = await startEcho();
     const seed = await runSeed(
       'seed001_udp_client.py',
@@ -83,6 +86,7 @@ test.skipIf(!python)(
 test.skipIf(!python)(
   "our client against seed 001's server, which never answers: reported lost",
   async () => {
+    // Checks that a server which only receives looks like loss to our client.
     const seed = await startSeedServer('seed001_udp_server.py');
     const note = new LogLines();
     const result = await runEchoClient({
@@ -103,6 +107,7 @@ test.skipIf(!python)(
 test.skipIf(!python)(
   "seed 003's seven datagrams arrive as seven, and recvfrom(1024) would cut the last",
   async () => {
+    // Checks seed 003's lesson with its own sender: boundaries kept, 2000 bytes too big for 1024.
     const { port, log } = await startEcho({ bufferBytes: 1024 });
     const seed = await runSeed('seed003_udp_client.py', [HOST, String(port), '0.01']);
     expect(seed.code).toBe(0);

@@ -8,6 +8,7 @@ import { boundSocket, closeAll, HOST, roundTrip, startEcho } from './helpers.js'
 afterEach(closeAll);
 
 test('echoes each datagram to its sender and logs its size, source and text', async () => {
+  // Checks the basic echo and the log line a learner reads.
   const { port, log } = await startEcho();
   const client = await boundSocket();
   const answer = await roundTrip(client, port, 'hello');
@@ -16,6 +17,7 @@ test('echoes each datagram to its sender and logs its size, source and text', as
 });
 
 test('keeps message boundaries: two datagrams come back as two, never merged', async () => {
+  // Checks seed 002's "UDP never sticks": two sends, two datagrams.
   const { port } = await startEcho();
   const client = await boundSocket();
   const answers: string[] = [];
@@ -32,6 +34,7 @@ test('keeps message boundaries: two datagrams come back as two, never merged', a
 });
 
 test('--upper changes only a-z, like Python bytes.upper(): other bytes stay as they were', async () => {
+  // Checks that --upper does what Python's bytes.upper() does, byte for byte.
   const { port } = await startEcho({ upper: true });
   const client = await boundSocket();
   const sent = Buffer.concat([Buffer.from('héllo, 世界 abc'), Buffer.from([0xff, 0x61])]);
@@ -41,6 +44,7 @@ test('--upper changes only a-z, like Python bytes.upper(): other bytes stay as t
 });
 
 test('an empty datagram gets an empty answer', async () => {
+  // Checks that a zero-byte datagram is a datagram: it is logged and answered.
   const { port, log } = await startEcho();
   const client = await boundSocket();
   const answer = await roundTrip(client, port, Buffer.alloc(0));
@@ -49,6 +53,7 @@ test('an empty datagram gets an empty answer', async () => {
 });
 
 test('a 60,000-byte datagram and a 65,507-byte one come back whole; --buffer 1024 tells what recvfrom would lose', async () => {
+  // Checks big datagrams up to the IPv4 maximum, and the --buffer note on them.
   const { port, log } = await startEcho({ bufferBytes: 1024 });
   const client = await boundSocket();
   const sent = Buffer.alloc(60_000);
@@ -63,6 +68,7 @@ test('a 60,000-byte datagram and a 65,507-byte one come back whole; --buffer 102
 });
 
 test('bytes that are not UTF-8, and control characters, are logged escaped and echoed as they are', async () => {
+  // Checks that hostile bytes are escaped in the log and still echoed unchanged.
   const { port, log } = await startEcho();
   const client = await boundSocket();
   const sent = Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x0a]);
@@ -72,6 +78,7 @@ test('bytes that are not UTF-8, and control characters, are logged escaped and e
 });
 
 test('describeDatagram counts bytes, and notes a recvfrom(N) cut only past N bytes', () => {
+  // Checks the log line's wording at the edges: 1 byte, exactly N, N + 1.
   const from = '127.0.0.1:5000';
   expect(describeDatagram(Buffer.alloc(1024, 'a'), from, 1024)).not.toMatch(/recvfrom/);
   expect(describeDatagram(Buffer.alloc(1025, 'a'), from, 1024)).toMatch(
@@ -82,6 +89,7 @@ test('describeDatagram counts bytes, and notes a recvfrom(N) cut only past N byt
 });
 
 test('keeps answering after a burst of 10,000 datagrams', async () => {
+  // Checks that 10,000 datagrams as fast as they go leave the server answering.
   const { port, log } = await startEcho();
   const client = await boundSocket();
   let echoes = 0;
@@ -122,6 +130,7 @@ const hasIPv6 = await boundSocket('::1').then(
 );
 
 test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+  // Checks the echo and the bracketed address in the log over IPv6.
   const { port, log } = await startEcho({}, '::1');
   const client = await boundSocket('::1');
   const answer = await roundTrip(client, port, 'six', '::1');

@@ -13,6 +13,7 @@ afterEach(async () => {
 });
 
 test('start --tz and client: piped formats and --format get answers; SIGINT stops the server with 0', async () => {
+  // Checks the whole path: --tz, piped and --format questions, `exit`, and SIGINT.
   const server = await startServer(PKG, 'src/bin/start.ts', ['--tz', 'Asia/Shanghai']);
   stops.push(() => server.proc.kill());
   const port = String(server.port);
@@ -32,6 +33,7 @@ test('start --tz and client: piped formats and --format get answers; SIGINT stop
 });
 
 test('an error answer, and a port where nothing listens, make the client exit 1', async () => {
+  // Checks the client's exit code 1 for both ways a question can fail.
   const server = await startServer(PKG, 'src/bin/start.ts', ['--utc']);
   stops.push(() => server.proc.kill());
   const probe = await boundSocket();
@@ -63,6 +65,7 @@ test('an error answer, and a port where nothing listens, make the client exit 1'
 });
 
 test('--help lists every flag with its default; bad flags are one line and exit 2', async () => {
+  // Checks --help of both programs and the usage errors, each one line and exit 2.
   const [startHelp, clientHelp, badZone, both, badRetries] = await Promise.all([
     runToEnd(PKG, 'src/bin/start.ts', ['--help']),
     runToEnd(PKG, 'src/bin/client.ts', ['--help']),
@@ -95,6 +98,7 @@ test('--help lists every flag with its default; bad flags are one line and exit 
 });
 
 test('the demo runs every scene and exits 0', async () => {
+  // Checks that the tour's udp-time scene runs clean and shows the bounds.
   const demo = await runToEnd(PKG, 'src/bin/demo.ts');
   expect(demo.stderr).toBe('');
   expect(demo.code).toBe(0);

@@ -33,6 +33,7 @@ async function* linesOf(...lines: string[]): AsyncGenerator<string> {
 test.skipIf(!python)(
   "seed 002's time client gets our answers, the empty format included",
   async () => {
+    // Checks our server against seed 002's real client, prompt and all, at a fixed New York time.
     const { port } = await startTime(TimeZone.named('America/New_York'));
     const proc = spawnProgram('python3', ['seed002_time_client.py', HOST, String(port)], FIXTURES, {
       input: '%Y %m %d\n\n  %H:%M %Z  \n',
@@ -49,6 +50,7 @@ test.skipIf(!python)(
 test.skipIf(!python)(
   "our client against seed 002's server: answers printed, the seed's default kept",
   async () => {
+    // Checks our client against seed 002's real server in Shanghai time, the empty format included.
     const seed = await startSeedServer('Asia/Shanghai');
     const out: string[] = [];
     const result = await runTimeClient({
@@ -67,11 +69,12 @@ test.skipIf(!python)(
 test.skipIf(!python)(
   'our server and the seed server give the same answer in the same zone',
   async () => {
-    // A question whose answer changes only at a DST change: the two clocks can't drift apart.
+    // Checks our strftime against Python's through the wire: one question to both servers.
+    // Its answer changes only at a DST change, so the two clocks can't drift apart.
     const question = '%Z|%z|%^a %#Z %-Ez %Q %f|%Ea';
     const zone = 'America/New_York';
     const seed = await startSeedServer(zone);
-    const ours = await startTime(TimeZone.named(zone), HOST, Date.now); // the real clock, as the seed's
+    const ours = await startTime(TimeZone.named(zone), HOST, Date.now); // the real clock
     const theirs = await askOnce(seed.port, question);
     expect(await askOnce(ours.port, question)).toEqual(theirs);
     expect(theirs.split('|')).toHaveLength(4);

@@ -12,12 +12,14 @@ const now = () => TimeZone.utc().fieldsAt(FIXED_MS);
 const answer = (request: string | Buffer) => answerTime(Buffer.from(request), now);
 
 test('a format gets the time in that format; an empty one gets "%Y-%m-%d %X"', () => {
+  // Checks the seed's contract: the format in, the time out, and the empty format's default.
   expect(answer('%H:%M')).toEqual({ text: '22:13', ok: true });
   expect(answer('')).toEqual({ text: '2023-11-14 22:13:20', ok: true });
   expect(answer('今天是%A')).toEqual({ text: '今天是Tuesday', ok: true });
 });
 
 test('formats and answers are bounded, and the error answers are short', () => {
+  // Checks both size limits exactly at their edges, and the width refusal.
   expect(answer('x'.repeat(MAX_FORMAT_BYTES)).ok).toBe(true);
   expect(answer('x'.repeat(MAX_FORMAT_BYTES + 1))).toEqual({
     text: 'error: format too long (257 bytes, at most 256)',
@@ -36,6 +38,7 @@ test('formats and answers are bounded, and the error answers are short', () => {
 });
 
 test('bytes that are not UTF-8, or a NUL, get an error answer instead of an exception', () => {
+  // Checks the two inputs that stopped the seed's server.
   expect(answer(Buffer.from([0x25, 0x59, 0xff]))).toEqual({
     text: 'error: format is not valid UTF-8',
     ok: false,
@@ -45,6 +48,7 @@ test('bytes that are not UTF-8, or a NUL, get an error answer instead of an exce
 });
 
 test('answers each datagram to its sender and logs the question and the answer', async () => {
+  // Checks the answers and the log lines over a real socket.
   const { port, lines } = await startTime(TimeZone.named('Asia/Shanghai'));
   const client = await boundSocket();
   expect(await ask(client, port, '%Y-%m-%d %H:%M:%S %Z')).toBe('2023-11-15 06:13:20 CST');
@@ -56,6 +60,7 @@ test('answers each datagram to its sender and logs the question and the answer',
 });
 
 test('bad input over the wire: non-UTF-8, a 5,000-byte format, a 60,000-byte datagram', async () => {
+  // Checks the issue's bad inputs over a real socket, then that a good question still works.
   const { port, lines } = await startTime();
   const client = await boundSocket();
   expect(await ask(client, port, Buffer.from([0xc3, 0x28]))).toBe(
@@ -72,6 +77,7 @@ test('bad input over the wire: non-UTF-8, a 5,000-byte format, a 60,000-byte dat
 });
 
 test('keeps answering after a burst of 10,000 datagrams', async () => {
+  // Checks that 10,000 mixed datagrams (good, bad, too long) leave the server answering.
   const { port, lines } = await startTime();
   const client = await boundSocket();
   let answers = 0;
@@ -111,6 +117,7 @@ const hasIPv6 = await boundSocket('::1').then(
 );
 
 test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+  // Checks an answer and the bracketed address in the log over IPv6.
   const { port, lines } = await startTime(TimeZone.utc(), '::1');
   const client = await boundSocket('::1');
   expect(await ask(client, port, '%Z', '::1')).toBe('UTC');

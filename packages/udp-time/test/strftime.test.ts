@@ -83,6 +83,7 @@ describe.skipIf(!python)('against python3 time.strftime', () => {
     : {};
 
   test.each(ZONES)('every directive, flag and modifier matches Python in %s', (name) => {
+    // Checks every format against python3's answer at every instant in this zone.
     const zone = zoneOf(name);
     const mismatches: string[] = [];
     INSTANTS.forEach((instant, i) => {
@@ -103,6 +104,7 @@ describe.skipIf(!python)('against python3 time.strftime', () => {
 
 // These need no python3: the facts the table above checks at scale, written out.
 test('the seed default and %c read as the C locale writes them', () => {
+  // Checks the C locale's spellings, without python3.
   const t = TimeZone.utc().fieldsAt(1_700_000_000_000); // 2023-11-14 22:13:20 UTC
   expect(strftime('%Y-%m-%d %X', t)).toBe('2023-11-14 22:13:20');
   expect(strftime('%c', t)).toBe('Tue Nov 14 22:13:20 2023');
@@ -110,6 +112,7 @@ test('the seed default and %c read as the C locale writes them', () => {
 });
 
 test('%Z and %z follow the zone, daylight saving included', () => {
+  // Checks zone names and offsets across a DST change and Shanghai's 1988 summer time.
   const ny = TimeZone.named('America/New_York');
   expect(strftime('%H:%M %Z %z', ny.fieldsAt(1_710_053_999_000))).toBe('01:59 EST -0500');
   expect(strftime('%H:%M %Z %z', ny.fieldsAt(1_710_054_000_000))).toBe('03:00 EDT -0400');
@@ -120,12 +123,14 @@ test('%Z and %z follow the zone, daylight saving included', () => {
 });
 
 test('ISO weeks: Jan 1 can belong to the last week of the year before, Dec 30 to the next', () => {
+  // Checks the ISO week edge cases on both sides of a new year.
   const utc = TimeZone.utc();
   expect(strftime('%G-W%V-%u', utc.fieldsAt(1_609_459_200_000))).toBe('2020-W53-5');
   expect(strftime('%G-W%V-%u %g', utc.fieldsAt(1_735_516_800_000))).toBe('2025-W01-1 25');
 });
 
 test('unknown directives stay as written; flags pad, unpad and change case', () => {
+  // Checks glibc's handling of unknown directives and of the flags, by example.
   const t = TimeZone.utc().fieldsAt(Date.UTC(2024, 0, 5, 9, 7, 3));
   expect(strftime('%f %Q %Ea %E-d 100%', t)).toBe('%f %Q %Ea %E-d 100%');
   expect(strftime('%d %-d %_d %e %0e %-j %_j', t)).toBe('05 5  5  5 05 5   5');
@@ -133,11 +138,13 @@ test('unknown directives stay as written; flags pad, unpad and change case', () 
 });
 
 test('a field width is refused, not padded to any length asked', () => {
+  // Checks that widths, the one glibc feature we leave out, are refused and not misprinted.
   const t = TimeZone.utc().fieldsAt(0);
   expect(() => strftime('%1000000Y', t)).toThrow(FormatError);
   expect(() => strftime('x %-12d', t)).toThrow('field widths such as %-12d are not supported');
 });
 
 test('an unknown zone name is refused', () => {
+  // Checks that --tz can tell a real zone from a typo.
   expect(() => TimeZone.named('Mars/Olympus_Mons')).toThrow(RangeError);
 });
