@@ -27,7 +27,7 @@ export interface CliSpec<F extends Record<string, FlagSpec> = Record<string, Fla
   defaultPort: number;
   flags: F;
   /** Extra lines after the flags: examples, notes. */
-  notes?: string[];
+  notes?: readonly string[];
   /** Accept positional arguments (file-transfer's `client FILE...`). */
   positionals?: string;
 }

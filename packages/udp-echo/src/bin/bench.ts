@@ -50,7 +50,7 @@ const spec = {
   },
   notes: [
     '--host picks the loopback address the servers bind (127.0.0.1 or ::1); --port is not used.',
-  ] as string[],
+  ],
 } as const;
 
 interface Figures {

@@ -34,7 +34,7 @@ const spec = {
   notes: [
     'empty lines are skipped; a line "exit" quits without being sent.',
     "example: printf 'hello\\nworld\\n' | pnpm --filter udp-echo client",
-  ] as string[],
+  ],
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {

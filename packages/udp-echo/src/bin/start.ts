@@ -23,7 +23,7 @@ const spec = {
       description: 'log nothing per datagram (for benchmarks)',
     },
   },
-  notes: ['try: nc -u 127.0.0.1 8888   (type a line, see it come back)'] as string[],
+  notes: ['try: nc -u 127.0.0.1 8888   (type a line, see it come back)'],
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {

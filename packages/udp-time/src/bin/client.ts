@@ -38,7 +38,7 @@ const spec = {
   },
   notes: [
     'without --format: one format per line; an empty line asks for the default; "exit" quits.',
-  ] as string[],
+  ],
 } as const;
 
 async function* once(format: string): AsyncGenerator<string> {

@@ -21,7 +21,7 @@ const spec = {
   notes: [
     `an empty datagram means "${DEFAULT_FORMAT}"; formats over ${MAX_FORMAT_BYTES} bytes and answers over ${MAX_ANSWER_BYTES} get a short error answer.`,
     "try: echo -n '%H:%M:%S' | nc -u -w1 127.0.0.1 9000",
-  ] as string[],
+  ],
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
