@@ -12,6 +12,10 @@ export interface Run {
   /** CPU of the server process (all its threads), % of one core; null if not ours to see. */
   serverCpuPct: number | null;
   loadCpuPct: number;
+  /** CPU of the whole machine, % of one core summed over all cores (200% = 2 cores full). */
+  machineCpuPct: number | null;
+  /** How many cores the machine has. */
+  cores: number;
   /** Server RSS in bytes: before the clients connected, with all connected and idle, at the end. */
   rss: { before: number; idle: number; after: number } | null;
 }
@@ -21,14 +25,19 @@ export const FLOOR = 'pipe echo';
 /** Above this share of one core, a process is the one holding the run back. */
 const BUSY_PCT = 85;
 
-/** The main table: one row per run, grouped by load, with msgs/s as a ratio of the floor's. */
-export function formatThroughputTable(runs: Run[]): string {
+/**
+ * The main table: one row per run, grouped by load, with msgs/s as a ratio of the floor's
+ * (and, with several rounds, the lowest and highest msgs/s of the rounds).
+ */
+export function formatThroughputTable(runs: (Run & { spread?: [number, number] | null })[]) {
+  const rounds = runs.some((run) => run.spread);
   const rows = [
     [
       'clients',
       'size',
       'server',
       'msgs/s',
+      ...(rounds ? ['(range)'] : []),
       'MB/s',
       'RTT p50',
       'p99',
@@ -36,6 +45,7 @@ export function formatThroughputTable(runs: Run[]): string {
       'errors',
       'server CPU',
       'load CPU',
+      'others CPU',
       'bound by',
       `vs ${FLOOR}`,
     ],
@@ -50,6 +60,9 @@ export function formatThroughputTable(runs: Run[]): string {
       formatSize(run.size),
       run.server,
       `${formatCount(Math.round(rate(r)))}${r.stoppedByTimeLimit ? ' *' : ''}`,
+      ...(rounds
+        ? [run.spread ? run.spread.map((x) => formatCount(Math.round(x))).join('–') : '']
+        : []),
       (r.bytes / (r.elapsedMs / 1000) / 1e6).toFixed(2),
       formatMs(r.rttMs.p50),
       formatMs(r.rttMs.p99),
@@ -57,6 +70,7 @@ export function formatThroughputTable(runs: Run[]): string {
       String(r.errors),
       run.serverCpuPct === null ? '-' : `${Math.round(run.serverCpuPct)}%`,
       `${Math.round(run.loadCpuPct)}%`,
+      othersCpuPct(run) === null ? '-' : `${Math.round(othersCpuPct(run) as number)}%`,
       boundBy(run),
       floor && rate(floor.result) > 0 ? `${(rate(r) / rate(floor.result)).toFixed(2)}x` : '-',
     ]);
@@ -113,18 +127,47 @@ export function rate(r: LoadResult): number {
   return r.elapsedMs > 0 ? r.messages / (r.elapsedMs / 1000) : 0;
 }
 
+/** CPU used by everything else on the machine during the run (other people's work here). */
+export function othersCpuPct(run: Pick<Run, 'serverCpuPct' | 'loadCpuPct' | 'machineCpuPct'>) {
+  if (run.machineCpuPct === null || run.serverCpuPct === null) return null;
+  return Math.max(0, run.machineCpuPct - run.serverCpuPct - run.loadCpuPct);
+}
+
 /**
- * Which side held the run back: a process near a full core (the server is one thread, and
- * so, mostly, is the load generator), both together near the two cores of this machine, or
- * neither, when both wait on something else (the network stack, a timer such as delayed ACK).
+ * What held the run back: a process near a full core (the server is one thread, and so,
+ * mostly, is the load generator); all the cores busy, ours and other people's work together;
+ * or neither, when both processes wait on something else (a wake-up, a timer such as TCP's
+ * delayed ACK).
  */
-export function boundBy(run: Pick<Run, 'serverCpuPct' | 'loadCpuPct'>): string {
+export function boundBy(
+  run: Pick<Run, 'serverCpuPct' | 'loadCpuPct' | 'machineCpuPct' | 'cores'>,
+): string {
   const server = run.serverCpuPct ?? 0;
-  if (server + run.loadCpuPct >= 2 * BUSY_PCT) return 'both cores';
-  if (server >= BUSY_PCT && server >= run.loadCpuPct) return 'server';
+  if (server >= BUSY_PCT && run.loadCpuPct >= BUSY_PCT) return 'both';
+  if (server >= BUSY_PCT) return 'server';
   if (run.loadCpuPct >= BUSY_PCT) return 'load generator';
+  if (run.machineCpuPct !== null && run.machineCpuPct >= run.cores * BUSY_PCT) return 'cores full';
   if (run.serverCpuPct === null) return '?';
   return 'neither (waiting)';
+}
+
+/**
+ * With several rounds of the same load and server, the one to show: the median by msgs/s,
+ * with the lowest and highest rates seen, so the noise of a shared machine is in plain view.
+ */
+export function medianRuns(runs: Run[]): (Run & { spread: [number, number] | null })[] {
+  const groups = new Map<string, Run[]>();
+  for (const run of runs) {
+    const key = `${run.clients}/${run.size}/${run.server}`;
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  return [...groups.values()].map((group) => {
+    const sorted = [...group].sort((a, b) => rate(a.result) - rate(b.result));
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] as Run;
+    const low = rate((sorted[0] as Run).result);
+    const high = rate((sorted.at(-1) as Run).result);
+    return { ...median, spread: group.length > 1 ? [low, high] : null };
+  });
 }
 
 export function formatSize(bytes: number): string {

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { FatalError } from '@socket-lab/common';
@@ -52,6 +53,7 @@ export interface Load {
 /** The package folder: the servers' paths above are relative to it. */
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
+const CORES = availableParallelism();
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
 /** Every process the bench has started and not yet seen exit, for stopAll(). */
@@ -161,6 +163,8 @@ export async function measure(
   let cpuAtGo = 0;
   let timeAtGo = 0;
   let serverCpuPct: number | null = null;
+  let machineCpuPct: number | null = null;
+  let machineAtGo = readMachineCpu();
   let after = 0;
   const result = await new Promise<LoadResult>((resolve, reject) => {
     child.on('message', (message: unknown) => {
@@ -170,8 +174,15 @@ export async function measure(
           cpuAtGo = readCpuTicks(pid);
         }
         timeAtGo = performance.now();
+        machineAtGo = readMachineCpu();
         child.send('go');
       } else if (message === 'finished') {
+        const machine = readMachineCpu();
+        if (machine && machineAtGo) {
+          const busy = machine.busy - machineAtGo.busy;
+          const total = machine.total - machineAtGo.total;
+          machineCpuPct = total > 0 ? (busy / total) * CORES * 100 : null;
+        }
         if (pid) {
           const seconds = (performance.now() - timeAtGo) / 1000;
           serverCpuPct = ((readCpuTicks(pid) - cpuAtGo) / CLOCK_TICKS / seconds) * 100;
@@ -194,6 +205,8 @@ export async function measure(
     messagesPerClient: load.messages,
     result,
     serverCpuPct,
+    machineCpuPct,
+    cores: CORES,
     loadCpuPct: result.elapsedMs > 0 ? (result.cpuMs / result.elapsedMs) * 100 : 0,
     rss: pid ? { before, idle, after } : null,
   };
@@ -261,6 +274,19 @@ export function readCpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15 of stat
 }
 
+/** CPU time of the whole machine (/proc/stat), busy and in all, in clock ticks; null without /proc. */
+export function readMachineCpu(): { busy: number; total: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const ticks = line.split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
+    const total = ticks.reduce((a, b) => a + b, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
 function node(script: string, ...args: string[]): string[] {
   return [process.execPath, '--import', TSX, script, ...args];
 }
@@ -274,6 +300,8 @@ export interface BenchOptions {
   clients: number[];
   sizes: number[];
   messages: number;
+  /** Each load is run this many times against each server, servers taking turns. */
+  rounds: number;
   timeLimitMs: number;
   servers: ServerName[];
   /** Progress lines (which run is on), for stderr. */
@@ -303,8 +331,10 @@ export async function runBench(opts: BenchOptions): Promise<Run[]> {
       greeting: opts.greeting ?? true,
     };
     for (const load of loads) {
-      opts.progress(`${describe(load)} → ${target.name}`);
-      runs.push(await measure(target, opts.host, load));
+      for (let round = 1; round <= opts.rounds; round++) {
+        opts.progress(`${describe(load)} → ${target.name}`);
+        runs.push(await measure(target, opts.host, load));
+      }
     }
     return runs;
   }
@@ -316,9 +346,12 @@ export async function runBench(opts: BenchOptions): Promise<Run[]> {
       started.push(await startServer(name, opts.host, maxClients + 100));
     }
     for (const load of loads) {
-      for (const server of started) {
-        opts.progress(`${describe(load)} → ${server.name}`);
-        runs.push(await measure({ ...server, pid: server.process.pid }, opts.host, load));
+      for (let round = 1; round <= opts.rounds; round++) {
+        for (const server of started) {
+          const of = opts.rounds > 1 ? ` (round ${round} of ${opts.rounds})` : '';
+          opts.progress(`${describe(load)} → ${server.name}${of}`);
+          runs.push(await measure({ ...server, pid: server.process.pid }, opts.host, load));
+        }
       }
     }
   } finally {

@@ -11,7 +11,12 @@ import {
   toMilliseconds,
   UsageError,
 } from '@socket-lab/common';
-import { formatMemoryTable, formatRatios, formatThroughputTable } from '../bench/report.js';
+import {
+  formatMemoryTable,
+  formatRatios,
+  formatThroughputTable,
+  medianRuns,
+} from '../bench/report.js';
 import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName, stopAll } from '../bench/run.js';
 
 const spec = {
@@ -44,6 +49,12 @@ const spec = {
       default: Object.keys(SERVERS).join(','),
       description: `servers to start and compare (python only up to ${PYTHON_MAX_CLIENTS} clients)`,
     },
+    rounds: {
+      type: 'string',
+      valueName: 'N',
+      default: '1',
+      description: 'run each load N times per server, taking turns; show the median',
+    },
     'time-limit': {
       type: 'string',
       valueName: 'SECONDS',
@@ -73,6 +84,7 @@ await runCli(spec, async ({ host, port, flags }) => {
     toChoice(s, '--servers', Object.keys(SERVERS) as ServerName[]),
   );
   const timeLimitMs = toMilliseconds(flags['time-limit'], '--time-limit');
+  const rounds = toInteger(flags.rounds, '--rounds', 1, 20);
   onShutdown(stopAll);
   const runs = await runBench({
     host,
@@ -81,13 +93,15 @@ await runCli(spec, async ({ host, port, flags }) => {
     clients,
     sizes,
     messages,
+    rounds,
     timeLimitMs,
     servers,
     progress: (line) => console.error(`running ${line}`),
   });
-  console.log(formatThroughputTable(runs));
-  for (const line of formatRatios(runs, SERVERS['tcp-echo'].label)) console.log(line);
-  const memory = formatMemoryTable(runs);
+  const shown = medianRuns(runs);
+  console.log(formatThroughputTable(shown));
+  for (const line of formatRatios(shown, SERVERS['tcp-echo'].label)) console.log(line);
+  const memory = formatMemoryTable(shown);
   if (memory) console.log(`\n${memory}`);
   return runs.some((r) => r.result.errors > 0) ? 1 : 0;
 });
