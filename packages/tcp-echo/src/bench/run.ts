@@ -4,15 +4,15 @@
 // The servers run as separate processes too: ours (src/bin/start.ts), the minimal pipe echo,
 // and the seed's ThreadingTCPServer in Python 3, so all three meet the same load on the same
 // machine in the same invocation.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { FatalError } from '@socket-lab/common';
 import type { LoadOptions, LoadResult } from './load.js';
 import type { Run } from './report.js';
+import { CLOCK_TICKS, readCpuTicks, readMachineCpu, readRss, spawnWithFdLimit } from './system.js';
 
 /** The servers the bench can start, by the name `--servers` takes. */
 export const SERVERS = {
@@ -54,15 +54,9 @@ export interface Load {
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const CORES = availableParallelism();
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
-/** Every process the bench has started and not yet seen exit, for stopAll(). */
-const children = new Set<ChildProcess>();
-
-/** Stops every server and load generator still running (Ctrl+C on the bench). */
-export function stopAll(): void {
-  for (const child of children) child.kill('SIGTERM');
-}
+/** The shortest run whose CPU figures mean something, read in ticks of 1/CLK_TCK s. */
+const MIN_CPU_RUN_MS = 1000;
 
 /** A server process the bench started, and the port it printed. */
 export interface StartedServer {
@@ -177,17 +171,19 @@ export async function measure(
         machineAtGo = readMachineCpu();
         child.send('go');
       } else if (message === 'finished') {
-        const machine = readMachineCpu();
+        // /proc counts CPU in clock ticks (10 ms): a shorter run gets no CPU figures.
+        const longEnough = performance.now() - timeAtGo >= MIN_CPU_RUN_MS;
+        const machine = longEnough ? readMachineCpu() : null;
         if (machine && machineAtGo) {
           const busy = machine.busy - machineAtGo.busy;
           const total = machine.total - machineAtGo.total;
           machineCpuPct = total > 0 ? (busy / total) * CORES * 100 : null;
         }
-        if (pid) {
+        if (pid && longEnough) {
           const seconds = (performance.now() - timeAtGo) / 1000;
           serverCpuPct = ((readCpuTicks(pid) - cpuAtGo) / CLOCK_TICKS / seconds) * 100;
-          after = readRss(pid);
         }
+        if (pid) after = readRss(pid);
       } else if (typeof message === 'object' && message && 'result' in message) {
         resolve((message as { result: LoadResult }).result);
       }
@@ -210,81 +206,6 @@ export async function measure(
     loadCpuPct: result.elapsedMs > 0 ? (result.cpuMs / result.elapsedMs) * 100 : 0,
     rss: pid ? { before, idle, after } : null,
   };
-}
-
-/**
- * Open files (sockets) allowed to a process: [soft, hard], from /proc/self/limits, or null
- * where there is no /proc. What `ulimit -Sn` and `ulimit -Hn` print.
- */
-export function fileLimits(): [number, number] | null {
-  try {
-    const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(
-      readFileSync('/proc/self/limits', 'utf8'),
-    );
-    if (!m) return null;
-    const n = (s: string | undefined) => (s === 'unlimited' ? Number.POSITIVE_INFINITY : Number(s));
-    return [n(m[1]), n(m[2])];
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Spawns `command`, first raising the soft limit on open files when `fdsNeeded` is above it
- * (a process may raise its own soft limit up to the hard one: `ulimit -n` in a shell, then
- * exec). Throws a FatalError when even the hard limit is too low, saying what to do.
- */
-function spawnWithFdLimit(
-  command: string,
-  args: readonly string[],
-  fdsNeeded: number,
-  options: Parameters<typeof spawn>[2],
-): ChildProcess {
-  const limits = fileLimits();
-  let child: ChildProcess;
-  if (!limits || limits[0] >= fdsNeeded) {
-    child = spawn(command, args, options);
-  } else {
-    const [soft, hard] = limits;
-    if (hard < fdsNeeded) {
-      throw new FatalError(
-        `this needs about ${fdsNeeded} open files per process, and the limit is ${soft} (hard ${hard}): ` +
-          `raise it as root (ulimit -Hn ${fdsNeeded}) or in /etc/security/limits.conf`,
-      );
-    }
-    const raise = `ulimit -n ${fdsNeeded} && exec "$0" "$@"`;
-    child = spawn('sh', ['-c', raise, command, ...args], options);
-  }
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-/** Resident memory of a process in bytes (VmRSS in /proc/PID/status). */
-export function readRss(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-/** CPU time of a process, all threads, user + system, in clock ticks (/proc/PID/stat). */
-export function readCpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces, inside parentheses).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15 of stat
-}
-
-/** CPU time of the whole machine (/proc/stat), busy and in all, in clock ticks; null without /proc. */
-export function readMachineCpu(): { busy: number; total: number } | null {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-    const ticks = line.split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
-    const total = ticks.reduce((a, b) => a + b, 0);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-    return { busy: total - idle, total };
-  } catch {
-    return null;
-  }
 }
 
 function node(script: string, ...args: string[]): string[] {

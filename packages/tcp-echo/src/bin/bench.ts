@@ -17,7 +17,8 @@ import {
   formatThroughputTable,
   medianRuns,
 } from '../bench/report.js';
-import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName, stopAll } from '../bench/run.js';
+import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName } from '../bench/run.js';
+import { stopAll } from '../bench/system.js';
 
 const spec = {
   usage: 'pnpm --filter tcp-echo bench',
