@@ -65,12 +65,13 @@ const spec = {
     'no-greeting': { type: 'boolean', description: 'with --port: the server does not greet first' },
   },
   notes: [
-    'Without --port, three servers are started on --host with port 0. With --port, only the server',
-    'already running there is measured. Publish figures taken under: flock /tmp/socket-lab-bench.lock',
+    'Without --port it starts three servers on --host (port 0) and runs each load on each in turn.',
+    'With --port it measures only the server already listening there (--no-greeting if it is silent).',
   ] as string[],
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
+  // common's parser fills in the default port; here "no --port" means "start the servers".
   const portGiven =
     process.argv.slice(2).some((a) => a === '--port' || a === '-p' || a.startsWith('--port=')) ||
     process.env.PORT !== undefined;
