@@ -92,6 +92,8 @@ test('--help lists every flag with its default', async () => {
     /--size S\[,S…\] +.*\(default 64\)/,
     /--servers LIST +.*\(default tcp-echo,pipe,python\)/,
     /--time-limit SECONDS +.*\(default 60\)/,
+    /--rounds N +.*\(default 1\)/,
+    /--pin S,L\|off +.*\(default 0,1\)/,
   ]) {
     expect(bench.stdout).toMatch(flag);
   }
@@ -147,6 +149,8 @@ test('the bench measures a running server and checks every echo', async () => {
     '50',
     '--size',
     '1K',
+    '--pin',
+    'off',
   ]);
   expect(bench.code).toBe(0);
   expect(bench.stderr).toBe(`running 3 clients × 50 messages × 1024 bytes → 127.0.0.1:${port}\n`);

@@ -73,6 +73,7 @@ export async function startServer(
   name: ServerName,
   host: string,
   fdsNeeded: number,
+  cpu: number | null = null,
 ): Promise<StartedServer> {
   const [command, ...args] = SERVERS[name].command(host) as readonly string[];
   const env = { ...process.env };
@@ -80,11 +81,13 @@ export async function startServer(
   // Python's print() would flush every line (we export PYTHONUNBUFFERED for the tests).
   // The seed prints every message; let it buffer as Python does by default when piped.
   delete env.PYTHONUNBUFFERED;
-  const child = spawnWithFdLimit(command as string, args, fdsNeeded, {
-    cwd: PACKAGE_DIR,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnWithFdLimit(
+    command as string,
+    args,
+    fdsNeeded,
+    { cwd: PACKAGE_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    cpu,
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -132,6 +135,7 @@ export async function measure(
   server: { name: string; port: number; greeting: boolean; backlog?: number; pid?: number },
   host: string,
   load: Load,
+  cpu: number | null = null,
 ): Promise<Run> {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
@@ -140,6 +144,7 @@ export async function measure(
     ['--import', TSX, 'src/bench/load-process.ts'],
     load.clients + 100,
     { cwd: PACKAGE_DIR, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    cpu,
   );
   const options: Omit<LoadOptions, 'ready' | 'finished'> = {
     host,
@@ -223,6 +228,8 @@ export interface BenchOptions {
   messages: number;
   /** Each load is run this many times against each server, servers taking turns. */
   rounds: number;
+  /** CPUs to pin [server, load generator] to, or null to let the kernel place them. */
+  pin: [number, number] | null;
   timeLimitMs: number;
   servers: ServerName[];
   /** Progress lines (which run is on), for stderr. */
@@ -254,7 +261,7 @@ export async function runBench(opts: BenchOptions): Promise<Run[]> {
     for (const load of loads) {
       for (let round = 1; round <= opts.rounds; round++) {
         opts.progress(`${describe(load)} → ${target.name}`);
-        runs.push(await measure(target, opts.host, load));
+        runs.push(await measure(target, opts.host, load, opts.pin?.[1] ?? null));
       }
     }
     return runs;
@@ -264,14 +271,15 @@ export async function runBench(opts: BenchOptions): Promise<Run[]> {
   try {
     for (const name of opts.servers) {
       if (name === 'python' && maxClients > PYTHON_MAX_CLIENTS) continue;
-      started.push(await startServer(name, opts.host, maxClients + 100));
+      started.push(await startServer(name, opts.host, maxClients + 100, opts.pin?.[0] ?? null));
     }
     for (const load of loads) {
       for (let round = 1; round <= opts.rounds; round++) {
         for (const server of started) {
           const of = opts.rounds > 1 ? ` (round ${round} of ${opts.rounds})` : '';
           opts.progress(`${describe(load)} → ${server.name}${of}`);
-          runs.push(await measure({ ...server, pid: server.process.pid }, opts.host, load));
+          const target = { ...server, pid: server.process.pid };
+          runs.push(await measure(target, opts.host, load, opts.pin?.[1] ?? null));
         }
       }
     }

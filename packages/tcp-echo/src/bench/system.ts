@@ -3,6 +3,7 @@
 // and memory from /proc, the same numbers `top` and `ps` show.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { FatalError } from '@socket-lab/common';
 
 /** Clock ticks per second, the unit of CPU times in /proc (`getconf CLK_TCK`, 100 on Linux). */
@@ -44,7 +45,10 @@ export function spawnWithFdLimit(
   args: readonly string[],
   fdsNeeded: number,
   options: Parameters<typeof spawn>[2],
+  cpu: number | null = null,
 ): ChildProcess {
+  // Pinned to one CPU: `taskset -c N` sets the affinity, then runs the command in its place.
+  if (cpu !== null) [command, args] = ['taskset', ['-c', String(cpu), command, ...args]];
   const limits = fileLimits();
   let child: ChildProcess;
   if (!limits || limits[0] >= fdsNeeded) {
@@ -63,6 +67,15 @@ export function spawnWithFdLimit(
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
+}
+
+/**
+ * The CPUs to pin the server and the load generator to, [server, load], when this machine
+ * can: two cores or more, and `taskset` (util-linux) to set the affinity. Otherwise null.
+ */
+export function pinnableCpus(): [number, number] | null {
+  if (availableParallelism() < 2) return null;
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? [0, 1] : null;
 }
 
 /** Resident memory of a process in bytes (VmRSS in /proc/PID/status). */
