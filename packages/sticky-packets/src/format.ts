@@ -23,5 +23,10 @@ export function withPreview(label: string, bytes: Uint8Array): string {
 
 /** `1 byte`, `17 bytes`. */
 export function bytesLabel(n: number): string {
-  return n === 1 ? '1 byte' : `${n} bytes`;
+  return counted(n, 'byte');
+}
+
+/** `1 read`, `6 reads`: a count and its noun, plural unless the count is 1. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

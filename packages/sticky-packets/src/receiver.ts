@@ -6,7 +6,7 @@
 // Run: pnpm --filter sticky-packets start      Poke: nc 127.0.0.1 6666
 import net from 'node:net';
 import { describeNetError, FrameError, formatPeer } from '@socket-lab/common';
-import { bytesLabel, withPreview } from './format.js';
+import { bytesLabel, counted, withPreview } from './format.js';
 import { type BeforeRead, randomPause } from './pacing.js';
 import { createMessageDecoder, type Framing } from './protocol.js';
 import { ReceiveBuffer } from './receive-buffer.js';
@@ -75,7 +75,13 @@ async function serve(
       const data = await buffer.recv(opts.readBytes ?? RECV_BYTES);
       if (data === null) break; // the peer closed and every byte has been read
       reads += 1;
-      const whole = decoder?.push(data) ?? [];
+      let whole: Buffer[] = [];
+      let refused: unknown;
+      try {
+        whole = decoder?.push(data) ?? [];
+      } catch (err) {
+        refused = err; // a bad header: still show the read that carried it, then stop
+      }
       const offset = buffer.consumedBytes - data.length;
       report({
         type: 'read',
@@ -89,6 +95,7 @@ async function serve(
         messages += 1;
         report({ type: 'message', conn, index: messages, data: message });
       }
+      if (refused) throw refused;
       if (decoder?.error) throw decoder.error; // the messages before a bad header came first
     }
     decoder?.end();
@@ -127,10 +134,9 @@ export function formatReceiverEvent(event: ReceiverEvent): string {
         event.data,
       );
     case 'closed': {
+      const reads = counted(event.reads, 'read');
       const what =
-        event.messages === undefined
-          ? `${event.reads} reads`
-          : `${event.messages} messages in ${event.reads} reads`;
+        event.messages === undefined ? reads : `${counted(event.messages, 'message')} in ${reads}`;
       return `${tag} closed: ${what}, ${bytesLabel(event.bytes)}`;
     }
     case 'error':

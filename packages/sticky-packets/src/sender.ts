@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { describeNetError, FatalError, formatHostPort } from '@socket-lab/common';
-import { bytesLabel, withPreview } from './format.js';
+import { bytesLabel, counted, withPreview } from './format.js';
 import { type BeforeWrite, randomGap } from './pacing.js';
 import { encodeMessage, type Framing } from './protocol.js';
 
@@ -110,6 +110,6 @@ export function formatSenderEvent(event: SenderEvent): string {
       );
     }
     case 'done':
-      return `sent ${event.writes} writes, ${bytesLabel(event.bytes)}; closed`;
+      return `sent ${counted(event.writes, 'write')}, ${bytesLabel(event.bytes)}; closed`;
   }
 }

@@ -7,7 +7,7 @@
 // Run: pnpm --filter sticky-packets start --udp    Poke: nc -u 127.0.0.1 6666
 import dgram from 'node:dgram';
 import { describeNetError, FatalError, formatHostPort, resolveFamily } from '@socket-lab/common';
-import { bytesLabel, withPreview } from './format.js';
+import { bytesLabel, counted, withPreview } from './format.js';
 import { type BeforeRead, type BeforeWrite, randomGap, randomPause } from './pacing.js';
 import type { ReadProgress } from './receive-buffer.js';
 import { DEFAULT_DELAY_MS, RECV_BYTES } from './receiver.js';
@@ -108,7 +108,7 @@ export function formatSendtoEvent(event: SenderEvent): string {
         event.payload,
       );
     case 'done':
-      return `sent ${event.writes} datagrams, ${bytesLabel(event.bytes)}`;
+      return `sent ${counted(event.writes, 'datagram')}, ${bytesLabel(event.bytes)}`;
   }
 }
 

@@ -119,6 +119,7 @@ test('a header claiming 4 GiB is refused at once, and the receiver serves the ne
   const closed = await receiver.closed(1);
   await once(bad, 'close'); // the receiver hung up
   expect(receiver.of('message').map((m) => m.data.toString())).toEqual(['fine']);
+  expect(receiver.of('read').map((r) => r.data.length)).toEqual([12]); // the read is still shown
   expect(receiver.of('error')[0]?.message).toBe(
     'frame header claims 4294967295 bytes, more than the 16777216-byte limit',
   );
@@ -128,6 +129,18 @@ test('a header claiming 4 GiB is refused at once, and the receiver serves the ne
   good.end(encodeMessage('length', Buffer.from('next')));
   await receiver.closed(2);
   expect(receiver.of('message', 2).map((m) => m.data.toString())).toEqual(['next']);
+});
+
+test('a read that holds only a bad header is still shown, then refused', async () => {
+  receiver = await startReceiver({ framing: 'length' });
+  const bad = await connect(receiver.port);
+  bad.write(Buffer.from('ffffffff', 'hex'));
+  await receiver.closed();
+  expect(receiver.log.events.map(formatReceiverEvent).slice(1)).toEqual([
+    '[1] read 1: 4 bytes  \\xff\\xff\\xff\\xff',
+    '[1] frame header claims 4294967295 bytes, more than the 16777216-byte limit',
+    '[1] closed: 0 messages in 1 read, 4 bytes',
+  ]);
 });
 
 test('a stream cut in the middle of a message is reported with what is missing', async () => {
