@@ -35,8 +35,8 @@ export interface SenderOptions {
 
 /**
  * Connects, writes each message (framed if asked), then closes with FIN. Resolves with
- * the number of writes and bytes once the connection is closed; rejects with a FatalError
- * (one readable line) if connecting or writing fails.
+ * the number of writes and bytes once the kernel has them all; rejects with a FatalError
+ * (one readable line) if connecting or writing fails. The socket is closed either way.
  */
 export async function sendMessages(
   opts: SenderOptions,
@@ -45,6 +45,7 @@ export async function sendMessages(
   const framing = opts.framing ?? 'none';
   const beforeWrite = opts.beforeWrite ?? randomGap(opts.gapMs ?? DEFAULT_GAP_MS);
   const to = formatHostPort(opts.host, opts.port);
+  const where = { host: opts.host, port: opts.port };
   const socket = net.connect({ host: opts.host, port: opts.port });
   // Settles once: with 'close', or with the first error (a reset, a refused connection).
   // It is also our 'error' listener, so an error while we sleep never goes unheard.
@@ -59,7 +60,7 @@ export async function sendMessages(
   try {
     await Promise.race([once(socket, 'connect'), closed]);
   } catch (err) {
-    throw new FatalError(describeNetError(err, { action: `connect to ${to}`, ...opts }));
+    throw new FatalError(describeNetError(err, { action: `connect to ${to}`, ...where }));
   }
   socket.setTimeout(0);
   report({ type: 'connected', to });
@@ -88,7 +89,7 @@ export async function sendMessages(
   } catch (err) {
     socket.destroy();
     if (err instanceof RangeError) throw new FatalError(err.message);
-    throw new FatalError(describeNetError(err, { action: `send to ${to}`, ...opts }));
+    throw new FatalError(describeNetError(err, { action: `send to ${to}`, ...where }));
   }
   report({ type: 'done', writes, bytes });
   return { writes, bytes };

@@ -89,7 +89,9 @@ export async function sendDatagrams(
       report({ type: 'write', index: datagrams, payload, wireBytes: payload.length });
     }
   } catch (err) {
-    throw new FatalError(describeNetError(err, { action: `send to ${to}`, ...opts }));
+    throw new FatalError(
+      describeNetError(err, { action: `send to ${to}`, host: opts.host, port: opts.port }),
+    );
   } finally {
     socket.close();
   }

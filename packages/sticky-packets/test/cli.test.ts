@@ -112,9 +112,12 @@ test('--udp: seven datagrams, seven reads, the last cut at 1024', async () => {
   expect(await server.proc.stop('SIGINT')).toBe(0);
 });
 
-test('--help lists every flag with its default', async () => {
-  const { code, stdout } = await runToEnd(PKG, START, ['--help']);
-  expect(code).toBe(0);
+test('--help lists every flag with its default, on both sides', async () => {
+  const [start, client] = await Promise.all([
+    runToEnd(PKG, START, ['--help']),
+    runToEnd(PKG, CLIENT, ['--help']),
+  ]);
+  expect([start.code, client.code]).toEqual([0, 0]);
   for (const text of [
     '--host',
     'default 127.0.0.1',
@@ -131,7 +134,17 @@ test('--help lists every flag with its default', async () => {
     'default 16M',
     '--help',
   ]) {
-    expect(stdout).toContain(text);
+    expect(start.stdout).toContain(text);
+  }
+  for (const text of [
+    'default 6666',
+    '--framing',
+    '--udp',
+    '--gap SECONDS',
+    '--message TEXT',
+    '--stdin',
+  ]) {
+    expect(client.stdout).toContain(text);
   }
 });
 
