@@ -1,0 +1,91 @@
+// `pnpm --filter file-transfer start [--out DIR] [--overwrite] [--max-size SIZE] [--protocol v1|seed]`:
+// the receiver. Saves each file under --out (default ./received, relative to where it runs:
+// through pnpm --filter that is packages/file-transfer/received).
+import fs from 'node:fs/promises';
+import {
+  closeServer,
+  FatalError,
+  listenTcp,
+  onShutdown,
+  runCli,
+  toBytes,
+  toChoice,
+  toMilliseconds,
+  trackConnections,
+} from '@socket-lab/common';
+import { createReceiver, IDLE_TIMEOUT_MS, KEEP_PARTIAL_MS } from '../receiver.js';
+import { createSeedReceiver } from '../seed.js';
+import { describeFsError } from '../units.js';
+
+const spec = {
+  usage: 'pnpm --filter file-transfer start',
+  role: 'server',
+  summary:
+    'Receives files into --out: checked, verified, renamed into place, resumable (seed 001, done right).',
+  defaultPort: 9999,
+  flags: {
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      default: './received',
+      description: 'where files are saved (created if missing)',
+    },
+    overwrite: {
+      type: 'boolean',
+      description: 'replace existing files (otherwise they are refused)',
+    },
+    'max-size': {
+      type: 'string',
+      valueName: 'SIZE',
+      default: '0',
+      description: 'refuse larger files, before any byte is sent (K, M, G; 0 = no limit)',
+    },
+    protocol: {
+      type: 'string',
+      valueName: 'v1|seed',
+      default: 'v1',
+      description: "v1: this package's protocol; seed: seed 001's (for its Python sender)",
+    },
+    timeout: {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(IDLE_TIMEOUT_MS / 1000),
+      description: 'drop a sender that sends nothing for this long',
+    },
+    'keep-partial': {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(KEEP_PARTIAL_MS / 1000),
+      description: "how long a cut transfer's partial file is kept for a resume",
+    },
+    fsync: {
+      type: 'boolean',
+      description: 'flush each file to disk before renaming it into place',
+    },
+  },
+} as const;
+
+await runCli(spec, async ({ host, port, flags }) => {
+  const protocol = toChoice(flags.protocol, '--protocol', ['v1', 'seed'] as const);
+  const maxSize = toBytes(flags['max-size'], '--max-size');
+  const idleTimeoutMs = toMilliseconds(flags.timeout, '--timeout');
+  const keepPartialMs = toMilliseconds(flags['keep-partial'], '--keep-partial', 365 * 86_400);
+  const dir = flags.out;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    if (!(await fs.stat(dir)).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw new FatalError(`cannot use --out ${dir}: ${describeFsError(err)}`);
+  }
+  const common = { dir, overwrite: flags.overwrite, maxSize, idleTimeoutMs };
+  const server =
+    protocol === 'seed'
+      ? createSeedReceiver(common)
+      : createReceiver({ ...common, keepPartialMs, fsync: flags.fsync });
+  const open = trackConnections(server);
+  await listenTcp(server, { host, port });
+  console.log(
+    `saving files in ${dir}${protocol === 'seed' ? " (seed protocol: each file is saved as 'file')" : ''}`,
+  );
+  onShutdown(() => closeServer(server, open));
+});

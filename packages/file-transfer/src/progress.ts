@@ -1,0 +1,103 @@
+// Progress for people. On a terminal, a bar that redraws in place (cli-progress): bytes,
+// rate, time left. Piped into a file or a CI log, a redrawn bar is a mess of carriage
+// returns, so there we print a plain line at each quarter of a large file instead.
+import type { SingleBar } from 'cli-progress';
+import { formatBytes, formatRate } from './units.js';
+
+/** Files smaller than this get no plain progress lines, only their result. */
+export const PLAIN_PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
+/** What the sender reports after each chunk (see SendOptions.onProgress). */
+export interface ProgressEvent {
+  file: string;
+  done: number;
+  size: number;
+  resumedFrom: number;
+}
+
+export interface ProgressDisplay {
+  update(p: ProgressEvent): void;
+  /** Stops the current bar, so the next line prints below it. */
+  finish(): void;
+}
+
+/**
+ * A bar on `stream` when it is a TTY, otherwise quarter lines through `log`. cli-progress is
+ * loaded only for a terminal: it adds ~5 MB to the process, which a pipe has no use for.
+ */
+export async function createProgressDisplay(
+  stream: NodeJS.WriteStream,
+  log: (line: string) => void,
+): Promise<ProgressDisplay> {
+  if (!stream.isTTY) return plainDisplay(log);
+  const { default: cliProgress } = await import('cli-progress');
+  return barDisplay(stream, (options) => new cliProgress.SingleBar(options));
+}
+
+function barDisplay(
+  stream: NodeJS.WriteStream,
+  createBar: (options: ConstructorParameters<typeof SingleBar>[0]) => SingleBar,
+): ProgressDisplay {
+  let bar: SingleBar | undefined;
+  let current = '';
+  let began = 0;
+  return {
+    update(p) {
+      if (!bar || current !== p.file) {
+        bar?.stop();
+        current = p.file;
+        began = performance.now();
+        bar = createBar({
+          stream,
+          format: '{file} [{bar}] {percentage}% | {bytes} | {rate} | eta {eta}',
+          barsize: 24,
+          hideCursor: true,
+          fps: 10,
+        });
+        bar.start(p.size, p.done, { file: p.file, ...figures(p, began) });
+      }
+      bar.update(p.done, figures(p, began));
+    },
+    finish() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+function plainDisplay(log: (line: string) => void): ProgressDisplay {
+  let current = '';
+  let began = 0;
+  let quarter = 0;
+  return {
+    update(p) {
+      if (current !== p.file) {
+        current = p.file;
+        began = performance.now();
+        quarter = Math.floor((4 * p.done) / Math.max(p.size, 1));
+      }
+      const reached = Math.floor((4 * p.done) / Math.max(p.size, 1));
+      if (reached > quarter && reached < 4 && p.size >= PLAIN_PROGRESS_MIN_BYTES) {
+        const f = figures(p, began);
+        log(`${p.file}: ${reached * 25}% (${f.bytes}, ${f.rate}, eta ${f.eta})`);
+      }
+      quarter = Math.max(quarter, reached);
+    },
+    finish() {
+      current = '';
+    },
+  };
+}
+
+/** Bytes so far, the rate of this run (resumed bytes are not counted), and time left. */
+function figures(p: ProgressEvent, began: number) {
+  const seconds = (performance.now() - began) / 1000;
+  const sent = p.done - p.resumedFrom;
+  const perSecond = seconds > 0 ? sent / seconds : 0;
+  const left = perSecond > 0 ? Math.ceil((p.size - p.done) / perSecond) : undefined;
+  return {
+    bytes: `${formatBytes(p.done)} of ${formatBytes(p.size)}`,
+    rate: formatRate(sent, seconds),
+    eta: left === undefined ? '?' : `${left} s`,
+  };
+}
