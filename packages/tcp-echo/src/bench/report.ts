@@ -78,17 +78,25 @@ export function formatThroughputTable(runs: (Run & { spread?: [number, number] |
   return markdownTable(rows);
 }
 
-/** Below this many clients, memory per connection is lost in the noise of the heap. */
-export const MEMORY_MIN_CLIENTS = 1000;
+/**
+ * Below this many clients, memory per connection is lost in the noise of the heap: a Node
+ * server starts with megabytes of garbage (compiling its TypeScript) that a GC may free at any time.
+ */
+export const MEMORY_MIN_CLIENTS = 5000;
 
 /**
  * Server memory for runs of MEMORY_MIN_CLIENTS clients or more: RSS before they connected,
- * with all of them connected and idle, and the difference per connection. '' if no such run.
+ * with all of them connected and idle, and the difference per connection. Each server's first
+ * run with that many clients is the one shown: later runs start from a heap that earlier ones
+ * grew, and garbage collection moves RSS by more than a few KiB per client. '' if no such run.
  */
 export function formatMemoryTable(runs: Run[]): string {
   const rows = [['server', 'clients', 'RSS before', 'RSS, all idle', 'per idle connection']];
+  const seen = new Set<string>();
   for (const run of runs) {
-    if (!run.rss || run.result.connected < MEMORY_MIN_CLIENTS) continue;
+    const key = `${run.server}/${run.clients}`;
+    if (!run.rss || run.result.connected < MEMORY_MIN_CLIENTS || seen.has(key)) continue;
+    seen.add(key);
     const perConnection = (run.rss.idle - run.rss.before) / Math.max(1, run.result.connected);
     rows.push([
       run.server,

@@ -111,7 +111,7 @@ await runCli(spec, async ({ host, port, flags }) => {
   const shown = medianRuns(runs);
   console.log(formatThroughputTable(shown));
   for (const line of formatRatios(shown, SERVERS['tcp-echo'].label)) console.log(line);
-  const memory = formatMemoryTable(shown);
+  const memory = formatMemoryTable(runs);
   if (memory) console.log(`\n${memory}`);
   return runs.some((r) => r.result.errors > 0) ? 1 : 0;
 });

@@ -27,7 +27,7 @@ console.log('\n2. they take turns; each waits until every byte it sent has come 
 await talk('alice', alice, 'hello');
 await talk('bob', bob, '你好 (UTF-8, 3 bytes a character)');
 
-console.log("\n3. bob's program crashes: the kernel resets his connection (RST)");
+console.log("\n3. bob's connection is reset (RST), as when a program dies with bytes unread");
 bob.reset();
 await serverLog(/client #2 disconnected/);
 await talk('alice', alice, 'still there?');
