@@ -101,8 +101,10 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
   async function serveSender(conn: Connection): Promise<'closing' | undefined> {
     const hello = await conn.reader.readExactly(PREAMBLE_BYTES);
     if (!hello) return; // connected and left without a word
-    checkPreamble(hello);
+    // Ours goes first either way: a peer that speaks another version learns which we speak,
+    // then reads the ERROR frame that follows if we cannot talk.
     conn.socket.write(encodePreamble());
+    checkPreamble(hello);
     for (;;) {
       const offer = await readMessage(conn.reader, 'offer', true);
       if (!offer) return; // FIN between two files: a clean goodbye, not an error

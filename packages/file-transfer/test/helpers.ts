@@ -1,0 +1,222 @@
+// Test helpers: temp folders that clean themselves up, generated files (streamed, never whole
+// in memory), an in-process receiver whose log lines a test can wait for, a hand-written
+// client for bytes our sender would never send, and a proxy that stands between the two.
+import { createCipheriv, createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { closeServer, trackConnections } from '@socket-lab/common';
+import { afterEach } from 'vitest';
+import { createHasher } from '../src/digest.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  encodePreamble,
+  MAX_CONTROL_FRAME_BYTES,
+  type Message,
+  PREAMBLE_BYTES,
+} from '../src/protocol.js';
+import { SocketReader } from '../src/reader.js';
+import { createReceiver, type ReceiverOptions } from '../src/receiver.js';
+
+export const HOST = '127.0.0.1';
+/** How long a helper waits for a log line before it fails the test (the machine is shared). */
+export const WAIT_MS = 20_000;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A new temp folder, removed after the test. */
+export async function tempDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'file-transfer-test-'));
+  cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Writes `size` pseudo-random bytes (AES-CTR keystream from `seed`, so the same seed gives
+ * the same file), 1 MiB at a time. Returns the file's BLAKE3 digest.
+ */
+export async function makeFile(file: string, size: number, seed = 'seed'): Promise<Buffer> {
+  const key = createHash('sha256').update(seed).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  const zeros = Buffer.alloc(1024 * 1024);
+  const hasher = createHasher('blake3');
+  const handle = await fs.open(file, 'w');
+  try {
+    for (let written = 0; written < size; ) {
+      const block = cipher.update(zeros.subarray(0, Math.min(zeros.length, size - written)));
+      hasher.update(block);
+      await handle.write(block);
+      written += block.length;
+    }
+  } finally {
+    await handle.close();
+  }
+  return hasher.digest();
+}
+
+/** The BLAKE3 digest of a file. */
+export async function digestOf(file: string): Promise<Buffer> {
+  const hasher = createHasher('blake3');
+  for await (const chunk of createReadStream(file)) hasher.update(chunk as Buffer);
+  return hasher.digest();
+}
+
+/** Every entry under `dir`, as paths relative to it, sorted (hidden ones included). */
+export async function listAll(dir: string): Promise<string[]> {
+  return ((await fs.readdir(dir, { recursive: true })) as string[]).sort();
+}
+
+/** Log lines collected as they come, with a way to wait for one. */
+export class LogLines {
+  readonly lines: string[] = [];
+  private waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
+
+  readonly push = (line: string): void => {
+    this.lines.push(line);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.re.test(line)) return true;
+      w.resolve(line);
+      return false;
+    });
+  };
+
+  /** Resolves with the first line matching `re`, logged already or still to come. */
+  async waitFor(re: RegExp): Promise<string> {
+    const seen = this.lines.find((line) => re.test(line));
+    if (seen) return seen;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        new Promise<string>((resolve) => this.waiters.push({ re, resolve })),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`no log line ${re} within ${WAIT_MS} ms:\n${this.lines.join('\n')}`),
+              ),
+            WAIT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** An in-process receiver on 127.0.0.1:0 saving into a new temp folder; closed after the test. */
+export async function startReceiver(opts: Partial<ReceiverOptions> = {}) {
+  const dir = opts.dir ?? path.join(await tempDir(), 'out');
+  await fs.mkdir(dir, { recursive: true });
+  const log = new LogLines();
+  const server = createReceiver({ ...opts, dir, log: log.push });
+  const open = trackConnections(server);
+  server.listen(0, HOST);
+  await once(server, 'listening');
+  cleanups.push(() => closeServer(server, open, 0));
+  return { port: (server.address() as AddressInfo).port, dir, log, server };
+}
+
+/**
+ * A client written by hand for bytes our sender never sends. It connects, and `send` writes
+ * raw bytes; `next()` reads the receiver's preamble or frames one at a time.
+ */
+export async function rawClient(port: number) {
+  const socket = net.connect(port, HOST);
+  socket.on('error', () => {}); // a reset is what some tests expect
+  await once(socket, 'connect');
+  cleanups.push(() => void socket.destroy());
+  const reader = new SocketReader(socket);
+  return {
+    socket,
+    send: (bytes: Buffer | Message) =>
+      socket.write(Buffer.isBuffer(bytes) ? bytes : encodeMessage(bytes)),
+    preamble: () => reader.readExactly(PREAMBLE_BYTES),
+    /** The next message, or null once the receiver has closed. */
+    next: async (): Promise<Message | null> => {
+      const frame = await reader.readFrame(MAX_CONTROL_FRAME_BYTES);
+      return frame && decodeMessage(frame);
+    },
+    /** Resolves when the receiver has closed the connection. */
+    closed: () => (socket.closed ? Promise.resolve() : once(socket, 'close').then(() => {})),
+  };
+}
+
+/** Sends one file by hand (preamble, offer, start at 0, bytes, digest); returns the result. */
+export async function rawSend(port: number, name: string, content: Buffer) {
+  const c = await rawClient(port);
+  c.send(encodePreamble());
+  await c.preamble();
+  c.send({ type: 'offer', hash: 'sha256', size: content.length, name });
+  const answer = await c.next();
+  if (answer?.type !== 'accept') return answer;
+  c.send({ type: 'start', offset: 0 });
+  c.send(content);
+  c.send({ type: 'done', digest: createHash('sha256').update(content).digest() });
+  const result = await c.next();
+  c.socket.end();
+  return result;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1:0 in front of `port`. `alter` may change each chunk going to the
+ * receiver (it gets the chunk and the stream offset of its first byte). `gate` stops
+ * forwarding towards the receiver once that many bytes have passed, until `open()`.
+ */
+export async function startProxy(
+  port: number,
+  opts: { alter?: (chunk: Buffer, offset: number) => Buffer; gate?: number } = {},
+) {
+  let gateReached: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    gateReached = resolve;
+  });
+  const held: { client: net.Socket; upstream: net.Socket; rest: Buffer }[] = [];
+  let gated = opts.gate !== undefined;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, HOST);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.resetAndDestroy());
+    upstream.on('close', () => client.destroy());
+    let offset = 0;
+    client.on('data', (chunk: Buffer) => {
+      let out = opts.alter ? opts.alter(chunk, offset) : chunk;
+      offset += chunk.length;
+      if (gated && opts.gate !== undefined && offset >= opts.gate) {
+        const keep = out.length - (offset - opts.gate);
+        upstream.write(out.subarray(0, keep));
+        out = out.subarray(keep);
+        client.pause();
+        held.push({ client, upstream, rest: out });
+        gated = false;
+        gateReached();
+        return;
+      }
+      upstream.write(out);
+    });
+    client.on('end', () => upstream.end());
+    upstream.pipe(client);
+  });
+  server.listen(0, HOST);
+  await once(server, 'listening');
+  cleanups.push(() => void server.close());
+  return {
+    port: (server.address() as AddressInfo).port,
+    /** Resolves once the gate has stopped the flow. */
+    reached,
+    /** Lets the held bytes, and everything after them, through. */
+    open: () => {
+      for (const h of held.splice(0)) {
+        h.upstream.write(h.rest);
+        h.client.resume();
+      }
+    },
+  };
+}
