@@ -9,6 +9,12 @@ const ORDER = ['tcp-basic', 'tcp-echo', 'udp-echo', 'udp-time', 'sticky-packets'
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS; // loopback only; it costs ~0.3 s per node start here
 
+// `pnpm demo | head`: stop quietly when the reader has seen enough.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const failed = [];
 for (const name of ORDER) {
   const dir = join('packages', name);
@@ -18,6 +24,7 @@ for (const name of ORDER) {
   console.log(
     `\n${'━'.repeat(Math.min(title.length, 100))}\n${title}\n${'━'.repeat(Math.min(title.length, 100))}`,
   );
+  await new Promise((resolve) => setImmediate(resolve)); // an EPIPE shows up here
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/bin/demo.ts'], {
     cwd: dir,
     stdio: 'inherit',

@@ -25,6 +25,11 @@ export interface CliSpec<F extends Record<string, FlagSpec> = Record<string, Fla
   defaultHost?: string;
   /** The seed's port. */
   defaultPort: number;
+  /**
+   * `false` for programs that open no socket (an in-memory benchmark): no --host or
+   * --port then, and HOST/PORT are ignored.
+   */
+  network?: boolean;
   flags: F;
   /** Extra lines after the flags: examples, notes. */
   notes?: readonly string[];
@@ -70,11 +75,12 @@ export function parseCli<F extends Record<string, FlagSpec>>(
   const options: Record<
     string,
     { type: 'string' | 'boolean'; short?: string; multiple?: boolean }
-  > = {
-    host: { type: 'string' },
-    port: { type: 'string', short: 'p' },
-    help: { type: 'boolean', short: 'h' },
-  };
+  > = { help: { type: 'boolean', short: 'h' } };
+  const network = spec.network !== false;
+  if (network) {
+    options.host = { type: 'string' };
+    options.port = { type: 'string', short: 'p' };
+  }
   for (const [name, flag] of Object.entries(spec.flags)) {
     options[name] = { type: flag.type };
     if (flag.short) options[name].short = flag.short;
@@ -98,8 +104,12 @@ export function parseCli<F extends Record<string, FlagSpec>>(
     if (flag.multiple && flags[name] === undefined) flags[name] = [];
   }
 
-  const hostText = (values.host as string | undefined) ?? nonEmpty(env.HOST) ?? spec.defaultHost;
-  const portText = (values.port as string | undefined) ?? nonEmpty(env.PORT);
+  const hostText = network
+    ? ((values.host as string | undefined) ?? nonEmpty(env.HOST) ?? spec.defaultHost)
+    : spec.defaultHost;
+  const portText = network
+    ? ((values.port as string | undefined) ?? nonEmpty(env.PORT))
+    : undefined;
   const host = hostText ?? DEFAULT_HOST;
   if (host.trim() === '') throw new UsageError('--host must not be empty');
   const portSource = values.port !== undefined ? '--port' : 'PORT';
@@ -116,13 +126,20 @@ export function parseCli<F extends Record<string, FlagSpec>>(
 
 /** `--help` text: usage, summary, every flag with its default. */
 export function formatUsage(spec: CliSpec): string {
-  const rows: [string, string][] = [
-    [
-      '--host HOST',
-      `address to ${spec.role === 'server' ? 'bind' : 'connect to'} (default ${spec.defaultHost ?? DEFAULT_HOST}; env HOST)`,
-    ],
-    ['-p, --port PORT', `port, 0 picks a free one (default ${spec.defaultPort}; env PORT)`],
-  ];
+  const rows: [string, string][] = [];
+  if (spec.network !== false) {
+    const server = spec.role === 'server';
+    rows.push(
+      [
+        '--host HOST',
+        `address to ${server ? 'bind' : 'connect to'} (default ${spec.defaultHost ?? DEFAULT_HOST}; env HOST)`,
+      ],
+      [
+        '-p, --port PORT',
+        `${server ? 'port to listen on, 0 picks a free one' : 'port to connect to'} (default ${spec.defaultPort}; env PORT)`,
+      ],
+    );
+  }
   for (const [name, flag] of Object.entries(spec.flags)) {
     const left = `${flag.short ? `-${flag.short}, ` : ''}--${name}${flag.type === 'string' ? ` ${flag.valueName ?? 'VALUE'}` : ''}`;
     const def =

@@ -23,6 +23,7 @@ export async function runCli<F extends Record<string, FlagSpec>>(
 ): Promise<void> {
   const name = spec.usage.replace(/^pnpm --filter /, '');
   listenForSignals();
+  exitQuietlyWhenStdoutCloses();
   try {
     const cli = parseCli(spec, argv);
     if (cli.help) {
@@ -51,3 +52,19 @@ export async function runCli<F extends Record<string, FlagSpec>>(
     process.exit();
   }
 }
+
+/**
+ * `pnpm demo | head` closes our stdout early. That is the reader's choice, not our error:
+ * stop quietly instead of dying with an EPIPE stack trace. runCli calls it; demos, which
+ * take no flags, call it themselves.
+ */
+export function exitQuietlyWhenStdoutCloses(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
+let watchingStdout = false;

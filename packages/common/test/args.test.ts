@@ -151,8 +151,20 @@ test('formatUsage lists every flag with its default, and the common ones', () =>
   const text = formatUsage(spec);
   expect(text).toContain('usage: pnpm --filter demo start [flags]');
   expect(text).toMatch(/--host HOST\s+address to bind \(default 127\.0\.0\.1; env HOST\)/);
-  expect(text).toMatch(/-p, --port PORT\s+port, 0 picks a free one \(default 8888; env PORT\)/);
+  expect(text).toMatch(
+    /-p, --port PORT\s+port to listen on, 0 picks a free one \(default 8888; env PORT\)/,
+  );
   expect(text).toMatch(/--timeout SECONDS\s+wait this long \(default 1\)/);
   expect(text).toMatch(/--upper\s+shout\n/);
   expect(text).toMatch(/-h, --help\s+show this help/);
+});
+
+test('a client is told where it connects; a program with no sockets has no --host/--port', () => {
+  const client = formatUsage({ ...spec, role: 'client' });
+  expect(client).toMatch(/--host HOST\s+address to connect to/);
+  expect(client).toMatch(/-p, --port PORT\s+port to connect to \(default 8888; env PORT\)/);
+  const offline = { ...spec, network: false };
+  expect(formatUsage(offline)).not.toMatch(/--host|--port/);
+  expect(() => parseCli(offline, ['--port', '1'], {})).toThrow('unknown flag --port');
+  expect(parseCli(offline, [], { PORT: 'not a port' }).flags.upper).toBe(false);
 });

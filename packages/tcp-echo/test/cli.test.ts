@@ -77,7 +77,7 @@ test('--help lists every flag with its default', async () => {
   expect(start.stdout).toMatch(/^usage: pnpm --filter tcp-echo start \[flags\]/);
   for (const flag of [
     /--host HOST +address to bind \(default 127\.0\.0\.1; env HOST\)/,
-    /--port PORT +port, 0 picks a free one \(default 8888; env PORT\)/,
+    /--port PORT +port to listen on, 0 picks a free one \(default 8888; env PORT\)/,
     /--max-clients N +.*\(default 0\)/,
     /--idle-timeout SECONDS +.*\(default 300\)/,
     /--verbose /,

@@ -3,13 +3,15 @@
 // Nothing is left to chance: the receiver sleeps while writes 2, 3 and 4 pile up (see
 // `lockstep`), so every run shows what the seed saw on a lucky one: 17/302/200/1/1024/976.
 import { styleText } from 'node:util';
-import { bindUdp, listenTcp } from '@socket-lab/common';
+import { bindUdp, exitQuietlyWhenStdoutCloses, listenTcp } from '@socket-lab/common';
 import { lockstep } from '../pacing.js';
 import { encodeMessage, type Framing, SEED_MESSAGES } from '../protocol.js';
 import { createReceiver } from '../receiver.js';
 import { sendMessages } from '../sender.js';
 import { Timeline } from '../timeline.js';
 import { receiveDatagrams, sendDatagrams } from '../udp.js';
+
+exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 
 const HOST = '127.0.0.1';
 /** Which writes go out together while the receiver sleeps: 1, then 2-4, then one by one. */

@@ -2,9 +2,16 @@
 // playing seed 000's exchange, seed 002's, and seed 000's two-socket test, one after another.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { closeServer, listenTcp, trackConnections } from '@socket-lab/common';
+import {
+  closeServer,
+  exitQuietlyWhenStdoutCloses,
+  listenTcp,
+  trackConnections,
+} from '@socket-lab/common';
 import { exchangeOnce, receivedLine } from '../client.js';
 import { createBasicServer, type Mode } from '../server.js';
+
+exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 
 const HOST = '127.0.0.1';
 const server = (line: string) => console.log(`  server │ ${line}`);

@@ -3,9 +3,11 @@
 // datagram against a recvfrom(1024) buffer, and a message to a port where nothing listens.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { bindUdp } from '@socket-lab/common';
+import { bindUdp, exitQuietlyWhenStdoutCloses } from '@socket-lab/common';
 import { runEchoClient } from '../client.js';
 import { type EchoServerOptions, serveEcho } from '../server.js';
+
+exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 
 const HOST = '127.0.0.1';
 const server = (line: string) => console.log(`  server │ ${line}`);

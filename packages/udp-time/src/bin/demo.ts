@@ -1,10 +1,12 @@
 // `pnpm --filter udp-time demo`: the time server and client in one process on a free
 // loopback port, in UTC, asking a handful of formats: the empty one (the seed's default),
 // a few directives, an unknown one, and two the server refuses to answer in full.
-import { bindUdp } from '@socket-lab/common';
+import { bindUdp, exitQuietlyWhenStdoutCloses } from '@socket-lab/common';
 import { runTimeClient } from '../client.js';
 import { serveTime } from '../server.js';
 import { TimeZone } from '../zone.js';
+
+exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 
 const HOST = '127.0.0.1';
 const server = (line: string) => console.log(`  server │ ${line}`);
