@@ -69,11 +69,10 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
     const who = `sender #${nextId++}`;
     log(`${who} connected from ${formatPeer(socket)}`);
     socket.on('error', (err) => log(`${who}: ${err.message}`));
-    socket.on('close', () => log(`${who} disconnected`));
     const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
     socket.setTimeout(idleMs, () => socket.destroy(new Error(`silent for ${idleMs / 1000} s`)));
     const conn = { socket, reader: new SocketReader(socket), who };
-    serveSender(conn).then(
+    const served = serveSender(conn).then(
       () => socket.writableEnded || socket.end(),
       (err: unknown) => {
         // A peer that breaks the protocol gets one ERROR frame and is closed. The server,
@@ -82,6 +81,8 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
         closeAfter(socket, encodeMessage({ type: 'error', text: (err as Error).message }));
       },
     );
+    // Said last, once the socket is closed and its file has been dealt with.
+    socket.on('close', () => void served.then(() => log(`${who} disconnected`)));
   });
   server.on('error', (err) => log(`server error: ${err.message}`));
 

@@ -169,10 +169,16 @@ export async function rawSend(port: number, name: string, content: Buffer) {
  * A TCP proxy on 127.0.0.1:0 in front of `port`. `alter` may change each chunk going to the
  * receiver (it gets the chunk and the stream offset of its first byte). `gate` stops
  * forwarding towards the receiver once that many bytes have passed, until `open()`.
+ * `holdAnswers` keeps the receiver's first bytes back until that many have come, then
+ * delivers them in one write: what a slow reader or a busy network does now and then.
  */
 export async function startProxy(
   port: number,
-  opts: { alter?: (chunk: Buffer, offset: number) => Buffer; gate?: number } = {},
+  opts: {
+    alter?: (chunk: Buffer, offset: number) => Buffer;
+    gate?: number;
+    holdAnswers?: number;
+  } = {},
 ) {
   let gateReached: () => void = () => {};
   const reached = new Promise<void>((resolve) => {
@@ -184,7 +190,6 @@ export async function startProxy(
     const upstream = net.connect(port, HOST);
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.resetAndDestroy());
-    upstream.on('close', () => client.destroy());
     let offset = 0;
     client.on('data', (chunk: Buffer) => {
       let out = opts.alter ? opts.alter(chunk, offset) : chunk;
@@ -202,7 +207,15 @@ export async function startProxy(
       upstream.write(out);
     });
     client.on('end', () => upstream.end());
-    upstream.pipe(client);
+    let answers: Buffer | null = Buffer.alloc(0);
+    upstream.on('data', (chunk: Buffer) => {
+      if (opts.holdAnswers === undefined || answers === null) return void client.write(chunk);
+      answers = Buffer.concat([answers, chunk]);
+      if (answers.length < opts.holdAnswers) return;
+      client.write(answers);
+      answers = null;
+    });
+    upstream.on('end', () => client.end());
   });
   server.listen(0, HOST);
   await once(server, 'listening');

@@ -72,8 +72,10 @@ await runCli(spec, async ({ host, port, flags }) => {
   const keepPartialMs = toMilliseconds(flags['keep-partial'], '--keep-partial', 365 * 86_400);
   const dir = flags.out;
   try {
-    await fs.mkdir(dir, { recursive: true });
-    if (!(await fs.stat(dir)).isDirectory()) throw new Error('not a directory');
+    await fs.mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err; // EEXIST: something else has the name; see below
+    });
+    if (!(await fs.stat(dir)).isDirectory()) throw new Error('it is not a directory');
   } catch (err) {
     throw new FatalError(`cannot use --out ${dir}: ${describeFsError(err)}`);
   }
