@@ -9,7 +9,11 @@
 import type net from 'node:net';
 import { FRAME_HEADER_BYTES, FrameError } from '@socket-lab/common';
 
-/** 1 MiB read ahead per connection: enough to keep the disk busy, flat whatever the file size. */
+/**
+ * 1 MiB read ahead per connection: enough to keep the disk busy, flat whatever the file size.
+ * Reading resumes only once half of it has been taken, so that a reader a little slower than
+ * the network does not stop and start the socket (two system calls) on every chunk.
+ */
 export const WINDOW_BYTES = 1024 * 1024;
 
 /** The stream ended before the bytes a reader was promised; `got` says how far it came. */
@@ -73,7 +77,7 @@ export class SocketReader {
     if (piece === first) this.chunks.shift();
     else this.chunks[0] = first.subarray(maxBytes);
     this.queued -= piece.length;
-    if (this.queued < WINDOW_BYTES && this.socket.isPaused()) this.socket.resume();
+    if (this.queued <= WINDOW_BYTES / 2 && this.socket.isPaused()) this.socket.resume();
     return piece;
   }
 

@@ -145,8 +145,16 @@ function start(command: string, args: string[], stdio?: { input?: number; output
   return new Watched(child);
 }
 
+/** One of our programs, started as its package.json script starts it. */
 function node(script: string, args: string[]): Watched {
-  return start(process.execPath, ['--import', TSX, path.join('src/bin', script), ...args]);
+  const flags = script === 'start.ts' ? ['--expose-gc'] : []; // see COLLECT_EVERY_BYTES
+  return start(process.execPath, [
+    ...flags,
+    '--import',
+    TSX,
+    path.join('src/bin', script),
+    ...args,
+  ]);
 }
 
 /** Waits for `w` to exit with code 0, within the run limit. */

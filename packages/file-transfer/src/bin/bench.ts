@@ -90,9 +90,9 @@ await runCli(spec, async ({ flags }) => {
       for (const [i, row] of rows.entries()) {
         const r = await row.run();
         (results[i] as RunResult[]).push(r);
-        const rate = row.bytes / 1e6 / r.seconds;
+        const rate = row.bytes / r.seconds;
         console.log(
-          `round ${round}: ${row.name}: ${rate.toFixed(0)} MB/s${r.intact ? '' : ' (RECEIVED COPY DIFFERS)'}`,
+          `round ${round}: ${row.name}: ${megabytes(rate)} MB/s${r.intact ? '' : ' (RECEIVED COPY DIFFERS)'}`,
         );
       }
     }
@@ -115,7 +115,7 @@ await runCli(spec, async ({ flags }) => {
       const peakR = Math.max(...runs.map((r) => r.receiverPeakKb));
       const intact = runs.every((r) => r.intact) ? 'yes' : 'NO';
       console.log(
-        `| ${row.name} | ${(rate / 1e6).toFixed(0)} | ${ratio} | ${mb(peakS)} | ${mb(peakR)} | ${intact} |`,
+        `| ${row.name} | ${megabytes(rate)} | ${ratio} | ${mb(peakS)} | ${mb(peakR)} | ${intact} |`,
       );
     }
     console.log('');
@@ -127,6 +127,12 @@ await runCli(spec, async ({ flags }) => {
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+/** Bytes a second as MB/s: whole numbers, two decimals below 10 (the seed's row). */
+function megabytes(bytesPerSecond: number): string {
+  const mb = bytesPerSecond / 1e6;
+  return mb >= 10 ? mb.toFixed(0) : mb.toFixed(2);
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
