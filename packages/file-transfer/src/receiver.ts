@@ -129,7 +129,10 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
   ): Promise<'closing' | undefined> {
     const { socket, who } = conn;
     const answer = (code: ResultCode, text: string): undefined => {
-      if (code !== 'saved') log(`${who}: refused ${JSON.stringify(offer.name)}: ${text}`);
+      // Refused from the offer; or failed (a bad digest, a disk error), and the text says how.
+      const failed = code === 'bad-digest' || code === 'disk-error';
+      const what = `${failed ? '' : 'refused '}${JSON.stringify(offer.name)}`;
+      if (code !== 'saved') log(`${who}: ${what}: ${text}`);
       socket.write(encodeMessage({ type: 'result', code, text }));
     };
     // 1. Everything that can be refused is refused here, before a byte is written.
@@ -266,10 +269,9 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
     const seconds = (performance.now() - began) / 1000;
     const how = offer.hash === 'none' ? 'size checked, not verified' : `${offer.hash} verified`;
     const sentAs = name === offer.name ? '' : `, sent as ${JSON.stringify(offer.name)}`;
-    log(
-      `${who}: saved ${name}${sentAs} (${offer.size} bytes, ${how}, ` +
-        `${formatRate(offer.size - start.offset, seconds)})`,
-    );
+    const got = offer.size - start.offset;
+    const rate = got >= 1024 * 1024 ? `, ${formatRate(got, seconds)}` : '';
+    log(`${who}: saved ${name}${sentAs} (${offer.size} bytes, ${how}${rate})`);
     if (offer.hash !== 'none') log(sumLine(offer.hash, ours, path.join(opts.dir, name)));
     answer('saved', name);
   }

@@ -205,9 +205,10 @@ export function describeReport(r: FileReport): string {
   switch (r.status) {
     case 'saved': {
       const check = r.digest ? 'verified by the receiver' : 'size checked only (--hash none)';
-      const rate = formatRate(r.sentBytes, r.seconds);
+      // A rate means little for a small file: it is mostly the round trips.
+      const rate = r.sentBytes >= 1024 * 1024 ? `, ${formatRate(r.sentBytes, r.seconds)}` : '';
       const resumed = r.resumedFrom > 0 ? `, resumed at ${formatBytes(r.resumedFrom)}` : '';
-      return `${r.file}: saved as ${r.message}, ${check} (${formatBytes(r.size)} in ${r.seconds.toFixed(2)} s, ${rate}${resumed})`;
+      return `${r.file}: saved as ${r.message}, ${check} (${formatBytes(r.size)} in ${r.seconds.toFixed(2)} s${rate}${resumed})`;
     }
     case 'refused':
       return `${r.file}: refused: ${r.message}`;

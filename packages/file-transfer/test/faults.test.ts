@@ -85,7 +85,7 @@ test('a byte flipped in flight is caught by the digest, and nothing is kept', as
   const [report] = await sendFiles([file], { host: HOST, port: proxy.port, log: quiet });
   expect(report).toMatchObject({ status: 'failed', code: 'bad-digest' });
   expect(report?.message).toMatch(/damaged in flight; nothing kept/);
-  await log.waitFor(/refused "data\.bin": blake3 of the bytes received is/);
+  await log.waitFor(/sender #1: "data\.bin": blake3 of the bytes received is/);
   expect(await listAll(dir)).toEqual([]);
 });
 

@@ -203,7 +203,7 @@ export async function runOurs(
     const port = (await receiver.waitFor(/listening on \S+:(\d+) \(tcp\)/))[1] as string;
     const sender = node('client.ts', ['--port', port, '--hash', hash, file]);
     await finished(sender);
-    const m = /saved as .* in ([\d.]+) s,/.exec(sender.stderr);
+    const m = /saved as .* in ([\d.]+) s[,)]/.exec(sender.stderr);
     if (!m) throw new Error(`no result line from the sender:\n${sender.stderr}`);
     await stopReceiver(receiver);
     const intact = await sameDigest(path.join(outDir, path.basename(file)), digest);

@@ -42,6 +42,9 @@ await runCli(spec, async ({ host, port, flags, positionals: files }) => {
   const protocol = toChoice(flags.protocol, '--protocol', ['v1', 'seed'] as const);
   const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
   if (files.length === 0) throw new UsageError('name at least one FILE to send');
+  // pnpm runs scripts in the package folder; INIT_CWD is where the command was typed, so
+  // that `pnpm --filter file-transfer client ./some.iso` finds ./some.iso where you are.
+  if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 
   if (protocol === 'seed') {
     onShutdown(() => process.exit(0));
