@@ -68,7 +68,7 @@ export class EchoConnection {
     }
     socket.setTimeout(0);
     const conn = new EchoConnection(socket, where, timeoutMs);
-    await conn.waitFor(() => conn.inboxBytes > 0, 'no greeting');
+    await conn.waitFor(() => conn.inboxBytes > 0, 'greeting');
     return { conn, greeting: conn.take(conn.inboxBytes) };
   }
 
@@ -104,7 +104,7 @@ export class EchoConnection {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`${what} within ${this.timeoutMs / 1000} s`)),
+          () => reject(new Error(`no ${what} within ${this.timeoutMs / 1000} s`)),
           this.timeoutMs,
         );
         const check = () => {
@@ -123,7 +123,7 @@ export class EchoConnection {
         (this.error as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' ? 'reset' : 'closed';
       throw new FatalError(
         why === 'closed'
-          ? `${this.where}: the server ${how} the connection (waiting for ${what})${got}`
+          ? `${this.where}: the server ${how} the connection (waiting for the ${what})${got}`
           : `${this.where}: ${why}${got}`,
       );
     }

@@ -31,7 +31,10 @@ export interface EchoServerOptions {
 
 /** A net.Server that echoes, and can say goodbye to its clients. */
 export interface EchoServer extends net.Server {
-  /** Stops accepting, tells every client, ends each session; resolves once all are closed. */
+  /**
+   * Stops accepting, tells every client, ends each session, and resolves once all are closed:
+   * clients still there after `graceMs` (default CLOSE_GRACE_MS) are cut off.
+   */
   shutdown(graceMs?: number): Promise<void>;
 }
 
@@ -124,11 +127,15 @@ export function createEchoServer(opts: EchoServerOptions = {}): EchoServer {
 /**
  * Ends our side politely: the notice (if any), then FIN after everything queued. Reading
  * goes on so that the client's FIN is seen and the socket freed; a client that never
- * closes its side is cut off after `graceMs`.
+ * closes its side is cut off after `graceMs` (0: at once, notice or not).
  */
 function closeWithGrace(socket: net.Socket, notice: string, graceMs: number): void {
   if (socket.writableEnded) return;
   socket.end(notice);
+  if (graceMs <= 0) {
+    socket.destroy();
+    return;
+  }
   socket.resume();
   socket.removeAllListeners('timeout'); // the idle timer's job is done
   socket.setTimeout(graceMs, () => socket.destroy());

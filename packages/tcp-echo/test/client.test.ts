@@ -101,8 +101,21 @@ test('a server that closes mid-echo is reported with what had come back', async 
   const err = await conn.echo('hello').catch((e) => e);
   expect(err).toBeInstanceOf(FatalError);
   expect((err as Error).message).toBe(
-    `127.0.0.1:${port}: the server closed the connection (waiting for 5-byte echo): hal`,
+    `127.0.0.1:${port}: the server closed the connection (waiting for the 5-byte echo): hal`,
   );
+});
+
+test('an echo that never comes is reported after the timeout', async () => {
+  // A server that greets, then reads and says nothing.
+  const port = await listen((socket) => {
+    socket.write('hi\n');
+    socket.resume();
+  });
+  const { conn } = await EchoConnection.open({ host: HOST, port, timeoutMs: 200 });
+  const err = await conn.echo('hello?').catch((e) => e);
+  expect(err).toBeInstanceOf(FatalError);
+  expect((err as Error).message).toBe(`127.0.0.1:${port}: no 6-byte echo within 0.2 s`);
+  conn.reset();
 });
 
 test('refused by a full server: the refusal is the greeting, then the close is reported', async () => {

@@ -12,10 +12,10 @@ import {
   UsageError,
 } from '@socket-lab/common';
 import {
+  bestRuns,
   formatMemoryTable,
   formatRatios,
   formatThroughputTable,
-  medianRuns,
 } from '../bench/report.js';
 import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName } from '../bench/run.js';
 import { pinnableCpus, stopAll } from '../bench/system.js';
@@ -54,7 +54,7 @@ const spec = {
       type: 'string',
       valueName: 'N',
       default: '1',
-      description: 'run each load N times per server, taking turns; show the median',
+      description: 'run each load N times per server, taking turns; show the fastest',
     },
     pin: {
       type: 'string',
@@ -108,7 +108,7 @@ await runCli(spec, async ({ host, port, flags }) => {
     servers,
     progress: (line) => console.error(`running ${line}`),
   });
-  const shown = medianRuns(runs);
+  const shown = bestRuns(runs);
   console.log(formatThroughputTable(shown));
   for (const line of formatRatios(shown, SERVERS['tcp-echo'].label)) console.log(line);
   const memory = formatMemoryTable(runs);
