@@ -80,7 +80,7 @@ await runCli(spec, async ({ host, port, flags }) => {
   // common's parser fills in the default port; here "no --port" means "start the servers".
   const portGiven =
     process.argv.slice(2).some((a) => a === '--port' || a === '-p' || a.startsWith('--port=')) ||
-    process.env.PORT !== undefined;
+    Boolean(process.env.PORT);
   const clients = list(flags.clients).map((c) => toInteger(c, '--clients', 1, 15_000));
   const sizes = list(flags.size).map((s) => toBytes(s, '--size'));
   if (sizes.some((s) => s < 1 || s > 64 * 1024 * 1024))
