@@ -73,7 +73,7 @@ const spec = {
   notes: [
     'Without --port it starts three servers on --host (port 0) and runs each load on each in turn.',
     'With --port it measures only the server already listening there (--no-greeting if it is silent).',
-  ] as string[],
+  ],
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {

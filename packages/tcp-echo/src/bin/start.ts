@@ -32,8 +32,7 @@ const spec = {
     verbose: { type: 'boolean', description: 'also log every read, as the seed prints them' },
     quiet: { type: 'boolean', description: 'log nothing but the listening line and errors' },
   },
-  // (common's CliSpec wants a mutable array, which `as const` would not give)
-  notes: ['try it: nc 127.0.0.1 8888   (type lines; `exit` ends the session)'] as string[],
+  notes: ['try it: nc 127.0.0.1 8888   (type lines; `exit` ends the session)'],
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
