@@ -11,7 +11,8 @@ export interface Run {
   result: LoadResult;
   /** CPU of the server process (all its threads), % of one core; null if not ours to see. */
   serverCpuPct: number | null;
-  loadCpuPct: number;
+  /** CPU of the load generator, % of one core; null for a run too short to tell. */
+  loadCpuPct: number | null;
   /** CPU of the whole machine, % of one core summed over all cores (200% = 2 cores full). */
   machineCpuPct: number | null;
   /** How many cores the machine has. */
@@ -69,7 +70,7 @@ export function formatThroughputTable(runs: (Run & { spread?: [number, number] |
       formatMs(r.rttMs.max),
       String(r.errors),
       run.serverCpuPct === null ? '-' : `${Math.round(run.serverCpuPct)}%`,
-      `${Math.round(run.loadCpuPct)}%`,
+      run.loadCpuPct === null ? '-' : `${Math.round(run.loadCpuPct)}%`,
       othersCpuPct(run) === null ? '-' : `${Math.round(othersCpuPct(run) as number)}%`,
       boundBy(run),
       floor && rate(floor.result) > 0 ? `${(rate(r) / rate(floor.result)).toFixed(2)}x` : '-',
@@ -137,7 +138,9 @@ export function rate(r: LoadResult): number {
 
 /** CPU used by everything else on the machine during the run (other people's work here). */
 export function othersCpuPct(run: Pick<Run, 'serverCpuPct' | 'loadCpuPct' | 'machineCpuPct'>) {
-  if (run.machineCpuPct === null || run.serverCpuPct === null) return null;
+  if (run.machineCpuPct === null || run.serverCpuPct === null || run.loadCpuPct === null) {
+    return null;
+  }
   return Math.max(0, run.machineCpuPct - run.serverCpuPct - run.loadCpuPct);
 }
 
@@ -151,6 +154,7 @@ export function boundBy(
   run: Pick<Run, 'serverCpuPct' | 'loadCpuPct' | 'machineCpuPct' | 'cores'>,
 ): string {
   const server = run.serverCpuPct ?? 0;
+  if (run.loadCpuPct === null) return '?';
   if (server >= BUSY_PCT && run.loadCpuPct >= BUSY_PCT) return 'both';
   if (server >= BUSY_PCT) return 'server';
   if (run.loadCpuPct >= BUSY_PCT) return 'load generator';

@@ -55,7 +55,10 @@ const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 const CORES = availableParallelism();
 
-/** The shortest run whose CPU figures mean something, read in ticks of 1/CLK_TCK s. */
+/**
+ * The shortest run whose CPU figures mean something: /proc counts in ticks of 1/CLK_TCK s,
+ * and a run of a few milliseconds gives any percentage at all.
+ */
 const MIN_CPU_RUN_MS = 1000;
 
 /** A server process the bench started, and the port it printed. */
@@ -208,7 +211,7 @@ export async function measure(
     serverCpuPct,
     machineCpuPct,
     cores: CORES,
-    loadCpuPct: result.elapsedMs > 0 ? (result.cpuMs / result.elapsedMs) * 100 : 0,
+    loadCpuPct: result.elapsedMs >= MIN_CPU_RUN_MS ? (result.cpuMs / result.elapsedMs) * 100 : null,
     rss: pid ? { before, idle, after } : null,
   };
 }

@@ -111,6 +111,10 @@ await runCli(spec, async ({ host, port, flags }) => {
   const shown = bestRuns(runs);
   console.log(formatThroughputTable(shown));
   for (const line of formatRatios(shown, SERVERS['tcp-echo'].label)) console.log(line);
+  for (const run of runs.filter((r) => r.result.errors > 0)) {
+    const what = `${run.server}, ${run.clients} clients × ${run.size} bytes`;
+    console.log(`errors (${what}): ${run.result.errorSamples.join(', ')}`);
+  }
   const memory = formatMemoryTable(runs);
   if (memory) console.log(`\n${memory}`);
   return runs.some((r) => r.result.errors > 0) ? 1 : 0;
