@@ -3,10 +3,11 @@
 // of the whole file does not. Both sides hash the bytes as they stream past, so checking
 // costs no second read of the file.
 //
-// Default BLAKE3, measured on this machine (64 MiB in 64 KiB updates): BLAKE3 (@napi-rs/
-// blake-hash) ~7400 MB/s, SHA-256 (node:crypto, with the CPU's SHA extensions) ~1780 MB/s,
-// and ~216 MB/s on CPUs without them, slower than the loopback link. BLAKE3 is fast on every
-// CPU with SIMD, so it never limits the transfer. `--hash sha256` stays for `sha256sum`.
+// Default BLAKE3. Measured on this machine (64 MiB in 64 KiB updates): BLAKE3 (@napi-rs/
+// blake-hash) ~7400 MB/s; SHA-256 (node:crypto) ~1780 MB/s with the CPU's SHA extensions and
+// ~520 MB/s with them masked (OPENSSL_ia32cap), as on CPUs that lack them (~216 MB/s on
+// older ones), slower than a loopback transfer. BLAKE3 is fast on any CPU with SIMD, so
+// checking never limits a transfer. `--hash sha256` stays for `sha256sum`.
 import { createHash, type Hash } from 'node:crypto';
 import { Blake3Hasher } from '@napi-rs/blake-hash';
 import type { HashName } from './protocol.js';

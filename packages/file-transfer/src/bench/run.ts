@@ -134,8 +134,13 @@ class Watched {
   }
 }
 
-function start(command: string, args: string[], stdio?: { input?: number; output?: number }) {
-  const env = { ...process.env };
+function start(
+  command: string,
+  args: string[],
+  stdio?: { input?: number; output?: number },
+  extraEnv: NodeJS.ProcessEnv = {},
+) {
+  const env = { ...process.env, ...extraEnv };
   delete env.NODE_EXTRA_CA_CERTS; // loopback only; it costs time and memory at every start
   const child = spawn(command, args, {
     cwd: PACKAGE_DIR,
@@ -146,15 +151,10 @@ function start(command: string, args: string[], stdio?: { input?: number; output
 }
 
 /** One of our programs, started as its package.json script starts it. */
-function node(script: string, args: string[]): Watched {
+function node(script: string, args: string[], env?: NodeJS.ProcessEnv): Watched {
   const flags = script === 'start.ts' ? ['--expose-gc'] : []; // see COLLECT_EVERY_BYTES
-  return start(process.execPath, [
-    ...flags,
-    '--import',
-    TSX,
-    path.join('src/bin', script),
-    ...args,
-  ]);
+  const argv = [...flags, '--import', TSX, path.join('src/bin', script), ...args];
+  return start(process.execPath, argv, undefined, env);
 }
 
 /** Waits for `w` to exit with code 0, within the run limit. */
@@ -191,17 +191,27 @@ export async function runNc(file: string, outDir: string, digest: Buffer): Promi
   }
 }
 
-/** Our receiver and sender; the time is the sender's own, from offer to the receiver's answer. */
+/**
+ * OpenSSL reads this at start: it masks the SHA extensions (CPUID leaf 7, EBX bit 29), so
+ * SHA-256 runs as it does on CPUs without them.
+ */
+export const WITHOUT_SHA_EXTENSIONS = { OPENSSL_ia32cap: ':~0x20000000' };
+
+/**
+ * Our receiver and sender (both with `env` added); the time is the sender's own, from the
+ * offer to the receiver's answer.
+ */
 export async function runOurs(
   file: string,
   outDir: string,
   digest: Buffer,
   hash: HashName,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<RunResult> {
-  const receiver = node('start.ts', ['--port', '0', '--out', outDir]);
+  const receiver = node('start.ts', ['--port', '0', '--out', outDir], env);
   try {
     const port = (await receiver.waitFor(/listening on \S+:(\d+) \(tcp\)/))[1] as string;
-    const sender = node('client.ts', ['--port', port, '--hash', hash, file]);
+    const sender = node('client.ts', ['--port', port, '--hash', hash, file], env);
     await finished(sender);
     const m = /saved as .* in ([\d.]+) s[,)]/.exec(sender.stderr);
     if (!m) throw new Error(`no result line from the sender:\n${sender.stderr}`);

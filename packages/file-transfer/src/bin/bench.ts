@@ -1,6 +1,7 @@
 // `pnpm --filter file-transfer bench [--size 1G] [--rounds 3] [--seed-size 4M]`: one file,
 // sent every way side by side: nc (the baseline: no protocol, no checks), ours with its
-// default BLAKE3, with SHA-256, with --hash none, and the seed's protocol. Rounds take turns,
+// default BLAKE3, with SHA-256 (with and without the CPU's SHA extensions), with --hash none,
+// and the seed's protocol (on a text file: it sends line by line). Rounds take turns,
 // so a busy machine slows every row alike; each row shows its median. Files go in a temp dir
 // that is removed at the end. Everything runs on 127.0.0.1 with free ports.
 import fs from 'node:fs/promises';
@@ -16,6 +17,7 @@ import {
   runNc,
   runOurs,
   runSeed,
+  WITHOUT_SHA_EXTENSIONS,
 } from '../bench/run.js';
 import { formatBytes } from '../units.js';
 
@@ -78,6 +80,11 @@ await runCli(spec, async ({ flags }) => {
         run: () => runOurs(file, out, digest, 'blake3'),
       },
       { name: 'ours, --hash sha256', bytes: size, run: () => runOurs(file, out, digest, 'sha256') },
+      {
+        name: 'ours, --hash sha256, SHA extensions off',
+        bytes: size,
+        run: () => runOurs(file, out, digest, 'sha256', WITHOUT_SHA_EXTENSIONS),
+      },
       { name: 'ours, --hash none', bytes: size, run: () => runOurs(file, out, digest, 'none') },
       {
         name: `seed protocol (${formatBytes(seedSize)} text)`,
