@@ -143,6 +143,9 @@ export interface SeedReport {
 /** Sends one file the seed's way, on a new connection. Rejects only if it cannot connect. */
 export async function sendSeedFile(file: string, opts: SeedSendOptions): Promise<SeedReport> {
   const where = formatHostPort(opts.host, opts.port);
+  await fs.access(file).catch((err: unknown) => {
+    throw new FatalError(`cannot read ${file}: ${describeFsError(err)}`);
+  });
   const socket = net.connect({ host: opts.host, port: opts.port });
   socket.on('error', () => {}); // seen by the reader and the writes below
   try {
