@@ -92,6 +92,9 @@ export async function receiveFile(
     return await receiveInto(ctx, conn, offer, name, final, partial, answer);
   } finally {
     await partial.handle.close().catch(() => {});
+    // An offer that never got a byte leaves nothing worth resuming.
+    const left = await fs.lstat(partial.path).catch(() => null);
+    if (left?.isFile() && left.size === 0) await fs.rm(partial.path, { force: true });
     busy.delete(name);
   }
 }

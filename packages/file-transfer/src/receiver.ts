@@ -48,7 +48,9 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
   const context: ReceiveContext = { opts, log, busy };
   let nextId = 1;
 
-  const server = net.createServer((socket) => {
+  // allowHalfOpen: a sender may send its last bytes and a FIN, then wait for our verdict.
+  // Node's default would end our side as soon as theirs ends, and the verdict would be lost.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const who = `sender #${nextId++}`;
     log(`${who} connected from ${formatPeer(socket)}`);
     socket.on('error', (err) => log(`${who}: ${err.message}`));

@@ -250,3 +250,29 @@ test('a silent sender is dropped after --timeout', async () => {
   await c.closed();
   await log.waitFor(/sender #1: silent for 0\.2 s/);
 });
+
+test('a sender that half-closes after its last byte still gets the verdict', async () => {
+  const { port, dir } = await startReceiver();
+  const c = await rawClient(port);
+  c.send(encodePreamble());
+  await c.preamble();
+  c.send({ type: 'offer', hash: 'none', size: 5, name: 'half.txt' });
+  expect((await c.next())?.type).toBe('accept');
+  c.send({ type: 'start', offset: 0 });
+  c.send(Buffer.from('hello'));
+  c.socket.end(encodeMessage({ type: 'done', digest: Buffer.alloc(0) })); // and FIN
+  expect(await c.next()).toEqual({ type: 'result', code: 'saved', text: 'half.txt' });
+  expect(await fs.readFile(path.join(dir, 'half.txt'), 'utf8')).toBe('hello');
+});
+
+test('an offer abandoned before any byte leaves no partial file behind', async () => {
+  const { port, dir, log } = await startReceiver();
+  const c = await rawClient(port);
+  c.send(encodePreamble());
+  await c.preamble();
+  c.send({ type: 'offer', hash: 'blake3', size: 5, name: 'gone.txt' });
+  expect((await c.next())?.type).toBe('accept');
+  c.socket.end();
+  await log.waitFor(/sender #1 disconnected/);
+  expect(await listAll(dir)).toEqual([]);
+});
