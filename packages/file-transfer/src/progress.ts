@@ -7,6 +7,9 @@ import { formatBytes, formatRate } from './units.js';
 /** Files smaller than this get no plain progress lines, only their result. */
 export const PLAIN_PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
+/** 0.1 s: the bar shows no rate before this (one chunk in 2 ms would claim 2 GB/s). */
+const BAR_SETTLE_SECONDS = 0.1;
+
 /** What the sender reports after each chunk (see SendOptions.onProgress). */
 export interface ProgressEvent {
   file: string;
@@ -49,14 +52,14 @@ function barDisplay(
         began = performance.now();
         bar = createBar({
           stream,
-          format: '{file} [{bar}] {percentage}% | {bytes} | {rate} | eta {eta}',
+          format: '{file} [{bar}] {percentage}% | {bytes} | {rate} | eta {left}',
           barsize: 24,
           hideCursor: true,
           fps: 10,
         });
-        bar.start(p.size, p.done, { file: p.file, ...figures(p, began) });
+        bar.start(p.size, p.done, { file: p.file, ...figures(p, began, BAR_SETTLE_SECONDS) });
       }
-      bar.update(p.done, figures(p, began));
+      bar.update(p.done, figures(p, began, BAR_SETTLE_SECONDS));
     },
     finish() {
       bar?.stop();
@@ -79,7 +82,7 @@ function plainDisplay(log: (line: string) => void): ProgressDisplay {
       const reached = Math.floor((4 * p.done) / Math.max(p.size, 1));
       if (reached > quarter && reached < 4 && p.size >= PLAIN_PROGRESS_MIN_BYTES) {
         const f = figures(p, began);
-        log(`${p.file}: ${reached * 25}% (${f.bytes}, ${f.rate}, eta ${f.eta})`);
+        log(`${p.file}: ${reached * 25}% (${f.bytes}, ${f.rate}, eta ${f.left})`);
       }
       quarter = Math.max(quarter, reached);
     },
@@ -89,15 +92,15 @@ function plainDisplay(log: (line: string) => void): ProgressDisplay {
   };
 }
 
-/** Bytes so far, the rate of this run (resumed bytes are not counted), and time left. */
-function figures(p: ProgressEvent, began: number) {
+/**
+ * Bytes so far, the rate of this run (resumed bytes are not counted) and the time left. The
+ * bar draws from the first chunk, when there is no rate worth showing yet: `settleSeconds`.
+ */
+function figures(p: ProgressEvent, began: number, settleSeconds = 0) {
   const seconds = (performance.now() - began) / 1000;
   const sent = p.done - p.resumedFrom;
-  const perSecond = seconds > 0 ? sent / seconds : 0;
-  const left = perSecond > 0 ? Math.ceil((p.size - p.done) / perSecond) : undefined;
-  return {
-    bytes: `${formatBytes(p.done)} of ${formatBytes(p.size)}`,
-    rate: formatRate(sent, seconds),
-    eta: left === undefined ? '?' : `${left} s`,
-  };
+  const bytes = `${formatBytes(p.done)} of ${formatBytes(p.size)}`;
+  if (seconds <= settleSeconds || sent === 0) return { bytes, rate: '- MB/s', left: '?' };
+  const left = Math.ceil((p.size - p.done) / (sent / seconds));
+  return { bytes, rate: formatRate(sent, seconds), left: `${left} s` };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createHasher, type Hasher } from './digest.js';
 import { type LinkOptions, ReceiverLink } from './link.js';
 import type { HashName, ResultCode } from './protocol.js';
-import { formatBytes, formatRate } from './units.js';
+import { describeFsError, formatBytes, formatRate } from './units.js';
 
 /** 1 MiB per disk read: few system calls, and the socket always has the next chunk ready. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
@@ -100,7 +100,7 @@ export async function sendFile(
   };
 
   const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => err);
-  if (stat instanceof Error) return end('failed', `cannot read it: ${stat.code ?? stat.message}`);
+  if (stat instanceof Error) return end('failed', `cannot read it: ${describeFsError(stat)}`);
   if (!stat.isFile()) return end('failed', 'not a regular file');
   const size = stat.size;
   report.size = size;
