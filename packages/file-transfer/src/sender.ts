@@ -123,9 +123,12 @@ export async function sendFile(
     }
     report.resumedFrom = offset;
     link.send({ type: 'start', offset });
-    if (offset > 0)
-      say(opts, `${file}: resuming at ${formatBytes(offset)} (the receiver holds that much of it)`);
-    else if (answer.offset > 0) {
+    if (offset > 0) {
+      say(
+        opts,
+        `${file}: resuming at ${formatBytes(offset)} (the receiver's copy of that much matches)`,
+      );
+    } else if (answer.offset > 0) {
       say(
         opts,
         `${file}: the receiver's ${formatBytes(answer.offset)} are not the start of this file; sending it all`,

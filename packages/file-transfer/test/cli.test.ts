@@ -14,6 +14,7 @@ import { digestOf, HOST, LogLines, makeFile, tempDir } from './helpers.js';
 
 const PACKAGE_DIR = new URL('..', import.meta.url);
 
+// --help of both programs names every flag and its default.
 test('--help lists every flag with its default', async () => {
   const [start, client] = await Promise.all([
     runToEnd(PACKAGE_DIR, 'src/bin/start.ts', ['--help']),
@@ -44,6 +45,7 @@ test('--help lists every flag with its default', async () => {
   }
 });
 
+// Mistakes on the command line are one line on stderr and exit 2; an --out that is a file exits 1.
 test('bad flags and missing files: one line on stderr, exit 2 (or 1 for an --out that is a file)', async () => {
   const file = path.join(await tempDir(), 'plain-file');
   await fs.writeFile(file, '');
@@ -62,6 +64,7 @@ test('bad flags and missing files: one line on stderr, exit 2 (or 1 for an --out
   ]);
 });
 
+// A taken port is one line on stderr and exit 1.
 test('a port in use: one line, exit 1', async () => {
   const taken = net.createServer().listen(0, HOST);
   await once(taken, 'listening');
@@ -74,6 +77,7 @@ test('a port in use: one line, exit 1', async () => {
   );
 });
 
+// The two programs as users run them: files saved, one sum line per file on stdout, SIGTERM exits 0.
 test('start and client: files saved, sums on stdout, SIGTERM exits 0', async () => {
   const out = path.join(await tempDir(), 'out');
   const receiver = await startServer(PACKAGE_DIR, 'src/bin/start.ts', ['--out', out]);
@@ -124,6 +128,7 @@ test('start and client: files saved, sums on stdout, SIGTERM exits 0', async () 
   expect(await receiver.proc.stop('SIGTERM')).toBe(0);
 });
 
+// The sender in seed mode sends line by line, exits 0, and says that nothing was checked.
 test('client --protocol seed talks to a seed receiver and says nothing was verified', async () => {
   const dir = await tempDir();
   const log = new LogLines();
@@ -148,6 +153,7 @@ test('client --protocol seed talks to a seed receiver and says nothing was verif
   expect(await fs.readFile(path.join(dir, 'file'), 'utf8')).toBe('roses\nviolets\n');
 });
 
+// The demo runs all three scenes, exits 0 and leaves no temp folder.
 test('the demo runs to the end and removes its temp folder', async () => {
   const demo = spawnCli(PACKAGE_DIR, 'src/bin/demo.ts');
   expect(await demo.waitForExit(60_000)).toBe(0);

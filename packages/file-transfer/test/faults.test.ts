@@ -24,6 +24,7 @@ const TSX = import.meta.resolve('tsx');
 const MiB = 1024 * 1024;
 const quiet = () => {};
 
+// A sender stopped at 5 MiB leaves exactly what it sent as a partial, and the next send resumes from there.
 test('a sender stopped mid-file leaves only a partial; sending again resumes and verifies', async () => {
   const { port, dir, log } = await startReceiver();
   const file = path.join(await tempDir(), 'movie.bin');
@@ -48,6 +49,7 @@ test('a sender stopped mid-file leaves only a partial; sending again resumes and
   expect(await listAll(dir)).toEqual(['movie.bin']);
 });
 
+// A partial of the same name and size but other bytes is not resumed from: the transfer starts over.
 test('held bytes that are not a prefix of the file are not trusted: it starts over', async () => {
   const { port, dir, log } = await startReceiver();
   const file = path.join(await tempDir(), 'doc.bin');
@@ -68,6 +70,7 @@ test('held bytes that are not a prefix of the file are not trusted: it starts ov
   expect((await digestOf(path.join(dir, 'doc.bin'))).equals(digest)).toBe(true);
 });
 
+// One bit flipped between sender and receiver: the digests differ, the file is refused and deleted.
 test('a byte flipped in flight is caught by the digest, and nothing is kept', async () => {
   const { port, dir, log } = await startReceiver();
   // Well past the preamble and the frames, inside the file's bytes.
@@ -89,6 +92,7 @@ test('a byte flipped in flight is caught by the digest, and nothing is kept', as
   expect(await listAll(dir)).toEqual([]);
 });
 
+// A receiver whose folder is gone answers the offer with a disk error the sender can read.
 test('a receiver that cannot write says so to the sender (its --out was removed)', async () => {
   const { port, dir } = await startReceiver();
   await fs.rm(dir, { recursive: true });
@@ -99,6 +103,7 @@ test('a receiver that cannot write says so to the sender (its --out was removed)
   expect(report?.message).toMatch(/cannot write a\.txt: no such file or directory \(ENOENT\)/);
 });
 
+// A symlink planted where the partial file goes is not written through.
 test('a symlink planted as the partial file is not followed', async () => {
   const { port, dir } = await startReceiver();
   const victim = path.join(await tempDir(), 'victim.txt');
@@ -111,6 +116,7 @@ test('a symlink planted as the partial file is not followed', async () => {
   expect(await fs.readFile(victim, 'utf8')).toBe('untouched\n');
 });
 
+// Old partial files are removed; fresh ones, busy ones and ordinary files are not.
 test('partials nobody came back for are swept after --keep-partial', async () => {
   const dir = await tempDir();
   for (const name of ['.old.bin.partial', '.fresh.bin.partial', '.busy.bin.partial', 'old.bin']) {
@@ -125,6 +131,7 @@ test('partials nobody came back for are swept after --keep-partial', async () =>
   expect(await listAll(dir)).toEqual(['.busy.bin.partial', '.fresh.bin.partial', 'old.bin']);
 });
 
+// A sender process killed mid-file leaves only a partial; sending again resumes and verifies.
 test('a sender killed mid-file (SIGKILL) leaves no file; resume completes it', async () => {
   const file = path.join(await tempDir(), 'killed.bin');
   const digest = await makeFile(file, 32 * MiB);
@@ -147,6 +154,7 @@ test('a sender killed mid-file (SIGKILL) leaves no file; resume completes it', a
   expect((await digestOf(path.join(dir, 'killed.bin'))).equals(digest)).toBe(true);
 });
 
+// Ctrl+C on the sender: it says it was interrupted, exits 0, and the receiver keeps a partial.
 test('a sender stopped by Ctrl+C exits 0 and leaves a resumable partial', async () => {
   const { port, dir, log } = await startReceiver();
   // The proxy holds the flow after 2 MiB, so the sender is surely mid-file at the signal.
@@ -163,6 +171,7 @@ test('a sender stopped by Ctrl+C exits 0 and leaves a resumable partial', async 
   expect(await listAll(dir)).toEqual([partialName('stopped.bin')]);
 });
 
+// A receiver process killed mid-file: the sender reports the lost connection; the CLI exits 1 when it cannot connect.
 test('a receiver killed mid-file: the sender reports it, and the CLI exits 1', async () => {
   const out = path.join(await tempDir(), 'out');
   const receiver = await startServer(PACKAGE_DIR, 'src/bin/start.ts', ['--out', out]);
@@ -188,6 +197,7 @@ test('a receiver killed mid-file: the sender reports it, and the CLI exits 1', a
   );
 });
 
+// A write that fails mid-file (EFBIG) reaches the sender as a disk error, and the partial is deleted.
 test('a disk that fills up mid-file: the sender is told, the partial is deleted', async () => {
   const out = path.join(await tempDir(), 'out');
   // `ulimit -f` caps the size of any file the receiver writes (1 MiB in dash's 512-byte

@@ -45,6 +45,7 @@ async function runPythonSender(port: number, file: string) {
 const TEXT = 'import socket\n\nprint("hello")\n'.repeat(50);
 
 describe.skipIf(!python)('with the seed programs (python3)', () => {
+  // The seed's Python sender to our seed-mode receiver: a text file arrives as `file`, intact.
   test("the seed's sender sends a text file to our receiver intact", async () => {
     const ours = await startSeedReceiver();
     const file = path.join(await tempDir(), 'code.py');
@@ -55,6 +56,7 @@ describe.skipIf(!python)('with the seed programs (python3)', () => {
     await ours.stop();
   });
 
+  // Our seed-mode sender to the seed's Python receiver: a text file arrives intact.
   test("our sender sends a text file to the seed's receiver intact", async () => {
     const out = path.join(await tempDir(), 'file');
     const seed = await startPythonReceiver(out);
@@ -66,6 +68,7 @@ describe.skipIf(!python)('with the seed programs (python3)', () => {
     expect(await fs.readFile(out, 'utf8')).toBe(TEXT);
   });
 
+  // A file whose last line is `quit` loses that line, whichever side is Python.
   test('a last line `quit` is taken for the end: the seed loses it, both ways', async () => {
     const file = path.join(await tempDir(), 'notes.txt');
     await fs.writeFile(file, 'buy milk\ncall mum\nquit');
@@ -99,6 +102,7 @@ describe.skipIf(!python)('with the seed programs (python3)', () => {
     expect(await fs.readFile(out, 'utf8')).toBe(long); // "the rest" never sent
   });
 
+  // Binary data with a run of 3000 bytes before its first 0x0a is cut short, seed to seed.
   test('binary data has long "lines" too, and arrives cut short', async () => {
     const out = path.join(await tempDir(), 'file');
     const seed = await startPythonReceiver(out);
@@ -117,6 +121,7 @@ describe.skipIf(!python)('with the seed programs (python3)', () => {
     expect(got.equals(bytes)).toBe(false);
   });
 
+  // Our seed-mode sender and receiver fail the same way, and the sender names the merged answer.
   test('ours on both sides breaks the same way, and our sender says why', async () => {
     const ours = await startSeedReceiver();
     const proxy = await startProxy(ours.port, { holdAnswers: 2 * 'success'.length });
@@ -131,6 +136,7 @@ describe.skipIf(!python)('with the seed programs (python3)', () => {
     await ours.stop();
   });
 
+  // Our v1 sender facing the seed's receiver fails with a hint to use --protocol seed.
   test("our v1 sender against the seed's receiver is told to use --protocol seed", async () => {
     const out = path.join(await tempDir(), 'file');
     const seed = await startPythonReceiver(out);
@@ -142,6 +148,7 @@ describe.skipIf(!python)('with the seed programs (python3)', () => {
     seed.proc.kill();
   });
 
+  // The seed's sender facing our v1 receiver is turned away with a clear log line, and nothing is saved.
   test("the seed's sender against our v1 receiver is told what went wrong", async () => {
     const { port, log, dir } = await startReceiver();
     const file = path.join(await tempDir(), 'a.txt');

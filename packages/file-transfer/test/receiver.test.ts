@@ -22,6 +22,7 @@ import {
 const MiB = 1024 * 1024;
 const quiet = () => {};
 
+// The awkward sizes (nothing, one byte, one past a chunk) are saved byte for byte, and several files share one connection.
 test('files of 0 bytes, 1 byte and 1 MiB + 1 arrive intact, over one connection', async () => {
   const { port, dir, log } = await startReceiver();
   const src = await tempDir();
@@ -39,6 +40,7 @@ test('files of 0 bytes, 1 byte and 1 MiB + 1 arrive intact, over one connection'
   expect(await listAll(dir)).toEqual(['f0.bin', 'f1.bin', `f${MiB + 1}.bin`]); // no partials left
 });
 
+// A large file, generated and sent as streams, is saved with the sender's digest.
 test('a 100 MiB file arrives with the same digest (streamed on both sides)', async () => {
   const { port, dir } = await startReceiver();
   const file = path.join(await tempDir(), 'big.bin');
@@ -48,6 +50,7 @@ test('a 100 MiB file arrives with the same digest (streamed on both sides)', asy
   expect((await digestOf(path.join(dir, 'big.bin'))).equals(digest)).toBe(true);
 });
 
+// The other two hashes: SHA-256 gives the digest sha256sum would, none checks the size only.
 test('sha256 and none work too, and the digest sha256 reports is sha256sum-compatible', async () => {
   const { port, dir, log } = await startReceiver();
   const file = path.join(await tempDir(), 'a.txt');
@@ -61,6 +64,7 @@ test('sha256 and none work too, and the digest sha256 reports is sha256sum-compa
   await log.waitFor(/saved a\.txt \(6 bytes, size checked, not verified/);
 });
 
+// Two connections streaming at the same time do not mix their bytes.
 test('two senders at once each get their file', async () => {
   const { port, dir } = await startReceiver();
   const src = await tempDir();
@@ -75,6 +79,7 @@ test('two senders at once each get their file', async () => {
   expect((await digestOf(path.join(dir, 'b.bin'))).equals(db)).toBe(true);
 });
 
+// While one sender is mid-file, a second offer of the same name is refused (busy), and the first still completes.
 test('the same name from two senders at once: the second is told it is busy', async () => {
   const { port, dir, log } = await startReceiver();
   // The first sender is ours by hand: it offers same.txt, sends half, and waits there.
@@ -100,6 +105,7 @@ test('the same name from two senders at once: the second is told it is busy', as
   expect(await fs.readFile(path.join(dir, 'same.txt'), 'utf8')).toBe('first sender\n');
 });
 
+// Every hostile name lands inside --out under a plain name, or is refused; nothing appears beside --out.
 test('hostile names are reduced to a base name or refused, and none escapes --out', async () => {
   const root = await tempDir();
   const dir = path.join(root, 'out');
@@ -135,6 +141,7 @@ test('hostile names are reduced to a base name or refused, and none escapes --ou
   await log.waitFor(/refused "\.\.": no usable file name/);
 });
 
+// Without --overwrite an existing file is refused before any byte; with it, it is replaced.
 test('an existing file is refused, and replaced with --overwrite', async () => {
   const first = await startReceiver();
   const file = path.join(await tempDir(), 'report.txt');
@@ -151,6 +158,7 @@ test('an existing file is refused, and replaced with --overwrite', async () => {
   expect(await fs.readFile(path.join(first.dir, 'report.txt'), 'utf8')).toBe('new\n');
 });
 
+// A file over --max-size is refused from its offer (0 bytes sent), and the next file still goes through.
 test('--max-size refuses from the offer, before any byte is written', async () => {
   const { port, dir } = await startReceiver({ maxSize: MiB });
   const src = await tempDir();
@@ -212,6 +220,8 @@ const hostile: [string, (c: Awaited<ReturnType<typeof rawClient>>) => void, RegE
   ],
 ];
 for (const [what, send, why] of hostile) {
+  // Whatever the peer sends, it gets our preamble and an ERROR frame saying what was wrong,
+  // the connection is closed, and the next sender is served as usual.
   test(`${what}: an error frame, the connection closed, the receiver still up`, async () => {
     const { port, log } = await startReceiver();
     const c = await rawClient(port);
@@ -228,6 +238,7 @@ for (const [what, send, why] of hostile) {
   });
 }
 
+// A stream that stops two bytes into a frame header is reported as such, and the next sender is served.
 test('a header cut short is a clear error and the receiver still serves', async () => {
   const { port, log } = await startReceiver();
   const c = await rawClient(port);
@@ -236,6 +247,7 @@ test('a header cut short is a clear error and the receiver still serves', async 
   expect(await rawSend(port, 'after.txt', Buffer.from('ok\n'))).toMatchObject({ code: 'saved' });
 });
 
+// Connecting and closing at once is not an error: no error line, no ERROR frame.
 test('a sender that connects and leaves without a word is no error', async () => {
   const { port, log } = await startReceiver();
   const c = await rawClient(port);
@@ -244,6 +256,7 @@ test('a sender that connects and leaves without a word is no error', async () =>
   expect(log.lines.join('\n')).not.toMatch(/closing|error/);
 });
 
+// A sender that says nothing is disconnected once --timeout has passed.
 test('a silent sender is dropped after --timeout', async () => {
   const { port, log } = await startReceiver({ idleTimeoutMs: 200 });
   const c = await rawClient(port);
@@ -251,6 +264,7 @@ test('a silent sender is dropped after --timeout', async () => {
   await log.waitFor(/sender #1: silent for 0\.2 s/);
 });
 
+// A sender may FIN right after DONE and still read the RESULT (the receiver allows half-open sockets).
 test('a sender that half-closes after its last byte still gets the verdict', async () => {
   const { port, dir } = await startReceiver();
   const c = await rawClient(port);
@@ -265,6 +279,7 @@ test('a sender that half-closes after its last byte still gets the verdict', asy
   expect(await fs.readFile(path.join(dir, 'half.txt'), 'utf8')).toBe('hello');
 });
 
+// An offer that is accepted but never started leaves no empty partial file behind.
 test('an offer abandoned before any byte leaves no partial file behind', async () => {
   const { port, dir, log } = await startReceiver();
   const c = await rawClient(port);
