@@ -105,6 +105,10 @@ export class ReceiverLink {
       this.waiters.add(check);
       stop?.addEventListener('abort', done);
       this.socket.write(chunk, done);
+      // Already stopped, or already told something: an 'abort' or a notify that came before
+      // we listened will not come again.
+      if (stop?.aborted) done();
+      else check();
     });
   }
 

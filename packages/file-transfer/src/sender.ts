@@ -152,6 +152,7 @@ export async function sendFile(
         const want = Math.min(buffer.length, size - done);
         const { bytesRead } = await handle.read(buffer, 0, want, done);
         if (bytesRead === 0) break; // the file shrank while we were sending it
+        if (opts.signal?.aborted) break; // stopped while we were reading
         const chunk = buffer.subarray(0, bytesRead);
         hasher.update(chunk);
         sent[turn] = link.write(chunk, opts.signal);

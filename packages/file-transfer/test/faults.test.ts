@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { spawnCli, spawnProgram, startServer, waitForListening } from '@socket-lab/common/testing';
 import { expect, test } from 'vitest';
+import { ReceiverLink } from '../src/link.js';
 import { partialName } from '../src/names.js';
 import { sendFiles } from '../src/sender.js';
 import { sweepPartials } from '../src/store.js';
@@ -172,6 +173,18 @@ test('a sender stopped by Ctrl+C exits 0 and leaves a resumable partial', async 
 });
 
 // A receiver process killed mid-file: the sender reports the lost connection; the CLI exits 1 when it cannot connect.
+// Ctrl+C can land while the sender reads the file: the write that follows must not wait for
+// a socket that will not drain (the proxy holds everything after the preamble).
+test('a write made after the stop returns at once, even into a full socket', async () => {
+  const { port } = await startReceiver();
+  const proxy = await startProxy(port, { gate: 5 });
+  const link = await ReceiverLink.open({ host: HOST, port: proxy.port, timeoutMs: 20_000 });
+  const stop = new AbortController();
+  stop.abort();
+  await link.write(Buffer.alloc(64 * MiB), stop.signal); // more than the socket buffers hold
+  link.socket.destroy();
+});
+
 test('a receiver killed mid-file: the sender reports it, and the CLI exits 1', async () => {
   const out = path.join(await tempDir(), 'out');
   const receiver = await startServer(PACKAGE_DIR, 'src/bin/start.ts', ['--out', out]);
