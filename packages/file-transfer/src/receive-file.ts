@@ -31,8 +31,8 @@ const WRITE_BUFFER_BYTES = 1024 * 1024;
  * --expose-gc (as `pnpm start` does). Node 20 gives every read of an accepted socket a new
  * 64 KiB buffer. Each is garbage once written, but V8 frees such memory only at its next
  * collection and lets up to 64 MB of it pile up first. A scavenge is cheap (the young
- * generation is a few MB) and frees them: the receiver then peaks ~20 MB lower (measured). Without the
- * flag this does nothing, and memory is still flat whatever the file size.
+ * generation is a few MB) and frees them: the receiver then peaks ~20 MB lower (measured).
+ * Without the flag this does nothing, and memory is still flat whatever the file size.
  */
 const COLLECT_EVERY_BYTES = 2 * 1024 * 1024;
 /** 5 s: after a fatal answer, how long we read and drop the sender's bytes so it sees the answer. */
