@@ -35,7 +35,10 @@ const WRITE_BUFFER_BYTES = 1024 * 1024;
  * Without the flag this does nothing, and memory is still flat whatever the file size.
  */
 const COLLECT_EVERY_BYTES = 2 * 1024 * 1024;
-/** 5 s: after a fatal answer, how long we read and drop the sender's bytes so it sees the answer. */
+/**
+ * 5 s: after a fatal answer, how long we go on reading (and dropping) what the sender still
+ * sends, so that it reads our answer instead of a reset.
+ */
 const LINGER_MS = 5000;
 
 /** One sender's connection. */
