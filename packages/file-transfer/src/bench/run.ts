@@ -81,6 +81,14 @@ export async function digestFile(file: string): Promise<Buffer | null> {
   return hasher.digest();
 }
 
+/** Every child still running, so that Ctrl+C can stop them all. */
+const running = new Set<ChildProcess>();
+
+/** Kills every child the benchmark started that is still running. */
+export function killAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** A child process, what it printed, and its peak resident memory so far. */
 class Watched {
   stdout = '';
@@ -91,6 +99,7 @@ class Watched {
   private wake: (() => void) | undefined;
 
   constructor(readonly child: ChildProcess) {
+    running.add(child);
     child.stdout?.setEncoding('utf8').on('data', (t: string) => {
       this.stdout += t;
       this.wake?.();
@@ -101,6 +110,7 @@ class Watched {
     });
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
     this.exited = once(child, 'close').then(([code]) => {
+      running.delete(child);
       clearInterval(this.timer);
       return code as number | null;
     });

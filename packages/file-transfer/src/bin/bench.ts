@@ -7,10 +7,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FatalError, runCli, toBytes, toInteger } from '@socket-lab/common';
+import { FatalError, onShutdown, runCli, toBytes, toInteger } from '@socket-lab/common';
 import {
   hasNc,
   idleTsxPeakKb,
+  killAll,
   makeRandomFile,
   makeTextFile,
   type RunResult,
@@ -49,6 +50,12 @@ await runCli(spec, async ({ flags }) => {
   const rounds = toInteger(flags.rounds, '--rounds', 1, 20);
   const seedSize = toBytes(flags['seed-size'], '--seed-size');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'file-transfer-bench-'));
+  // Ctrl+C: stop the transfers, and leave no gigabytes behind in the temp folder.
+  onShutdown(async () => {
+    killAll();
+    await fs.rm(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
   try {
     // Room for the file, one received copy and the seed's text file (each is deleted after
     // it is checked).
