@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { closeServer, listenTcp, trackConnections } from '@socket-lab/common';
+import { closeServer, listenTcp, onShutdown, trackConnections } from '@socket-lab/common';
 import { sumLine } from '../digest.js';
 import { createProgressDisplay } from '../progress.js';
 import { createReceiver } from '../receiver.js';
@@ -20,6 +20,7 @@ const receiverSays = waitableLog('  receiver │ ');
 const sender = (line: string) => console.log(`  sender   │ ${line}`);
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'file-transfer-demo-'));
+onShutdown(() => fs.rm(dir, { recursive: true, force: true }).then(() => process.exit(0)));
 try {
   const out = path.join(dir, 'received');
   await fs.mkdir(out);
