@@ -77,7 +77,7 @@ test('one read takes at most 512 bytes, and the server says how many it left', a
   await readOnce(socket, 512, 5000); // byebye
   socket.end(Buffer.alloc(600, 'a'));
   const lines = await log.first(3);
-  expect(lines[1]).toBe('a'.repeat(200) + '…'); // the preview is cut, the read was 512
+  expect(lines[1]).toBe(`${'a'.repeat(200)}…`); // the preview is cut, the read was 512
   expect(lines[2]).toBe('(88 more bytes had arrived: one recv(512) does not take them)');
   socket.destroy();
 });
