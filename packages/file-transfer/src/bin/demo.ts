@@ -3,11 +3,18 @@
 // stopped at 8 MiB and sent again: it resumes; 3) the seed's protocol losing a line `quit`.
 // Everything happens in a temp folder that is removed at the end.
 import { createCipheriv } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { closeServer, listenTcp, onShutdown, trackConnections } from '@socket-lab/common';
+import {
+  closeServer,
+  exitQuietlyWhenStdoutCloses,
+  listenTcp,
+  onShutdown,
+  trackConnections,
+} from '@socket-lab/common';
 import { sumLine } from '../digest.js';
 import { createProgressDisplay } from '../progress.js';
 import { createReceiver } from '../receiver.js';
@@ -20,7 +27,10 @@ const receiverSays = waitableLog('  receiver │ ');
 const sender = (line: string) => console.log(`  sender   │ ${line}`);
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'file-transfer-demo-'));
-onShutdown(() => fs.rm(dir, { recursive: true, force: true }).then(() => process.exit(0)));
+// However the demo ends (done, Ctrl+C, or `| head` closing stdout), the temp folder goes.
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+exitQuietlyWhenStdoutCloses();
+onShutdown(() => process.exit(0));
 try {
   const out = path.join(dir, 'received');
   await fs.mkdir(out);

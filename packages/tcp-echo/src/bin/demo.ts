@@ -3,13 +3,14 @@
 // line before the next, so the story prints in the same order every time.
 import { once } from 'node:events';
 import net from 'node:net';
-import { listenTcp } from '@socket-lab/common';
+import { exitQuietlyWhenStdoutCloses, listenTcp } from '@socket-lab/common';
 import { EchoConnection, echoLine } from '../client.js';
 import { createEchoServer } from '../server.js';
 
 const HOST = '127.0.0.1';
 const logged: string[] = [];
 const waiting: { re: RegExp; resolve: () => void }[] = [];
+exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 console.log('tcp-echo: one server, three clients at once, one thread (seed 001)');
 const server = createEchoServer({ verbose: true, log: serverSays });
 const { port } = await listenTcp(server, { host: HOST, port: 0, log: serverSays });
