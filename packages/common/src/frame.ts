@@ -112,11 +112,28 @@ export class FrameDecoder {
    * throws. So the frames a stream yields never depend on how it was cut.
    */
   push(chunk: Buffer): Buffer[] {
-    if (this.failed) throw this.failed;
     const frames: Buffer[] = [];
+    this.scan(chunk, (bytes, start, end) => {
+      frames.push(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+    });
+    return frames;
+  }
+
+  /**
+   * push() without a Buffer per frame: calls `onFrame(bytes, start, end)` for each whole
+   * frame, whose payload is `bytes[start..end)`, and returns how many there were. For many
+   * small frames this is several times faster than push(), whose cost is mostly creating a
+   * view for each frame (see the sticky-packets bench). `bytes` is the chunk itself, or
+   * the one copy of a frame that spanned chunks; read it during the call, or take
+   * `bytes.subarray(start, end)` to keep it. Errors as push(). If `onFrame` throws, the
+   * rest of that chunk is lost: don't use the decoder again.
+   */
+  scan(chunk: Buffer, onFrame: (bytes: Buffer, start: number, end: number) => void): number {
+    if (this.failed) throw this.failed;
     const end = chunk.length;
     let offset = 0;
-    if (end === 0) return frames;
+    let count = 0;
+    if (end === 0) return count;
 
     // 1. Finish what earlier chunks started: the rest of a header, then of a payload.
     if (this.headerFilled > 0) {
@@ -124,11 +141,11 @@ export class FrameDecoder {
         this.headerValue = this.headerValue * 256 + (chunk[offset++] as number);
         this.headerFilled += 1;
       }
-      if (this.headerFilled < FRAME_HEADER_BYTES) return frames;
+      if (this.headerFilled < FRAME_HEADER_BYTES) return count;
       const length = this.headerValue;
       this.headerFilled = 0;
       this.headerValue = 0;
-      if (!this.accept(length, frames)) return frames;
+      if (!this.accept(length, count)) return count;
       this.expected = length;
     }
     if (this.expected >= 0) {
@@ -136,31 +153,33 @@ export class FrameDecoder {
       if (take > 0) this.pieces.push(chunk.subarray(offset, offset + take));
       this.gathered += take;
       offset += take;
-      if (this.gathered < this.expected) return frames;
+      if (this.gathered < this.expected) return count;
       // One piece: the payload came in a single chunk after its header, a view will do.
       const [first] = this.pieces;
-      frames.push(
-        this.pieces.length === 1 && first ? first : Buffer.concat(this.pieces, this.expected), // the one copy
-      );
+      const frame =
+        this.pieces.length === 1 && first ? first : Buffer.concat(this.pieces, this.expected); // the one copy
       this.pieces = [];
       this.gathered = 0;
       this.expected = -1;
+      onFrame(frame, 0, frame.length);
+      count += 1;
     }
 
-    // 2. Every whole frame inside this chunk: a view each, no copy. This is the hot loop.
+    // 2. Every whole frame inside this chunk, found in place: no copy. This is the hot loop.
     while (end - offset >= FRAME_HEADER_BYTES) {
       const length = chunk.readUInt32BE(offset);
-      if (!this.accept(length, frames)) return frames;
+      if (!this.accept(length, count)) return count;
       const start = offset + FRAME_HEADER_BYTES;
       if (end - start < length) {
         // 3a. The start of a frame that goes on in the next chunks.
         this.expected = length;
         if (end > start) this.pieces.push(chunk.subarray(start));
         this.gathered = end - start;
-        return frames;
+        return count;
       }
-      frames.push(chunk.subarray(start, start + length));
       offset = start + length;
+      onFrame(chunk, start, offset);
+      count += 1;
     }
 
     // 3b. Or the first 1 to 3 bytes of a header.
@@ -168,7 +187,7 @@ export class FrameDecoder {
       this.headerValue = this.headerValue * 256 + (chunk[offset++] as number);
       this.headerFilled += 1;
     }
-    return frames;
+    return count;
   }
 
   /**
@@ -198,16 +217,16 @@ export class FrameDecoder {
 
   /**
    * Checks a header's length before anything of its payload is kept. Too large: throws at
-   * once if this push has no frames to return yet, otherwise remembers the error for the
-   * next call and returns false, so the good frames before the bad header are not lost.
+   * once if this call has given no frames yet, otherwise remembers the error for the next
+   * call and returns false, so the good frames before the bad header are not lost.
    */
-  private accept(length: number, frames: Buffer[]): boolean {
+  private accept(length: number, framesSoFar: number): boolean {
     if (length <= this.maxFrameBytes) return true;
     this.failed = new FrameError(
       'FRAME_TOO_LARGE',
       `frame header claims ${length} bytes, more than the ${this.maxFrameBytes}-byte limit`,
     );
-    if (frames.length === 0) throw this.failed;
+    if (framesSoFar === 0) throw this.failed;
     return false;
   }
 }

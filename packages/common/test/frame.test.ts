@@ -153,6 +153,53 @@ test('a frame that lies inside one chunk is a view into it (zero-copy); others a
   );
 });
 
+test('scan() gives what push() gives, as offsets: same frames, same errors, same moment', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        messages.map((list) => encodeAll(list)),
+        fc.uint8Array({ maxLength: 120 }).map((b) => Buffer.from(b)),
+      ),
+      cuts,
+      fc.integer({ min: 0, max: MAX }),
+      (bytes, points, max) => {
+        const chunks = cutStream(bytes, points).map((p) => p.chunk);
+        const pushed = new FrameDecoder({ maxFrameBytes: max });
+        const scanned = new FrameDecoder({ maxFrameBytes: max });
+        for (const chunk of chunks) {
+          const want = attempt(() => pushed.push(chunk).map(hex));
+          const got = attempt(() => {
+            const frames: string[] = [];
+            const count = scanned.scan(chunk, (b, start, end) => {
+              expect(0 <= start && start <= end && end <= b.length).toBe(true);
+              frames.push(hex(b.subarray(start, end)));
+            });
+            expect(count).toBe(frames.length);
+            return frames;
+          });
+          expect(got).toEqual(want);
+          expect(scanned.bufferedBytes).toBe(pushed.bufferedBytes);
+          expect(scanned.error?.message).toBe(pushed.error?.message);
+        }
+        expect(attempt(() => scanned.end())).toEqual(attempt(() => pushed.end()));
+      },
+    ),
+    RUNS,
+  );
+});
+
+test('scan() hands over frames inside a chunk as the chunk itself, with no Buffer made', () => {
+  const chunk = Buffer.concat([encodeFrame(Buffer.from('ab')), encodeFrame(Buffer.from('cde'))]);
+  const seen: [Buffer, number, number][] = [];
+  const decoder = new FrameDecoder();
+  expect(decoder.scan(chunk, (b, start, end) => seen.push([b, start, end]))).toBe(2);
+  expect(seen).toEqual([
+    [chunk, 4, 6],
+    [chunk, 10, 13],
+  ]);
+  expect(seen[0]?.[0]).toBe(chunk);
+});
+
 test('arbitrary bytes decode the same as a reference parser, whatever the cuts and limit', () => {
   fc.assert(
     fc.property(
@@ -387,6 +434,16 @@ test('decodeFrames stops at a bad header at once, even if the peer then says not
     server.close();
   }
 });
+
+/** What a call gave: its value, or the FrameError it threw (as code and message). */
+function attempt<T>(fn: () => T): { value: T } | { error: { code: string; message: string } } {
+  try {
+    return { value: fn() };
+  } catch (err) {
+    if (!(err instanceof FrameError)) throw err;
+    return { error: { code: err.code, message: err.message } };
+  }
+}
 
 function catchError(fn: () => unknown): unknown {
   try {
