@@ -2,7 +2,7 @@
 // people write first, which glues every chunk onto what it holds with Buffer.concat and
 // cuts frames off the front. Both get the same bytes, cut the same random way, in the
 // same process, one after the other, so the ratio means something on a busy machine.
-import { encodeFrame, FRAME_HEADER_BYTES } from '@socket-lab/common';
+import { encodeFrame, FRAME_HEADER_BYTES, type FrameDecoder } from '@socket-lab/common';
 
 /** The decoder to beat: correct, short, and a copy of everything it holds on every chunk. */
 export class NaiveDecoder {
@@ -73,6 +73,20 @@ export function decodeAll(decoder: Decoder, stream: CutStream, frameBytes: numbe
       frames += 1;
     }
   }
+  if (frames !== stream.frames) throw new Error(`${frames} frames of ${stream.frames}`);
+}
+
+/**
+ * decodeAll through FrameDecoder.scan: each frame as (bytes, start, end), no Buffer made
+ * for it. The same checks, on the offsets.
+ */
+export function scanAll(decoder: FrameDecoder, stream: CutStream, frameBytes: number): void {
+  let frames = 0;
+  const onFrame = (_bytes: Buffer, start: number, end: number) => {
+    if (end - start !== frameBytes) throw new Error(`a ${end - start}-byte frame`);
+    frames += 1;
+  };
+  for (const chunk of stream.chunks) decoder.scan(chunk, onFrame);
   if (frames !== stream.frames) throw new Error(`${frames} frames of ${stream.frames}`);
 }
 

@@ -2,7 +2,14 @@
 // the same frames from the same cut stream, and the cuts are the same every run.
 import { FrameDecoder } from '@socket-lab/common';
 import { expect, test } from 'vitest';
-import { copyEachFrame, decodeAll, makeStream, measure, NaiveDecoder } from '../src/bench.js';
+import {
+  copyEachFrame,
+  decodeAll,
+  makeStream,
+  measure,
+  NaiveDecoder,
+  scanAll,
+} from '../src/bench.js';
 
 const CASE = { frameBytes: 16, maxChunkBytes: 50, streamBytes: 20_000 };
 
@@ -24,6 +31,9 @@ test('the same seed cuts the same way; decodeAll notices a missing frame', () =>
   expect(() => decodeAll(new FrameDecoder(), stream, CASE.frameBytes)).not.toThrow();
   const short = { ...stream, chunks: stream.chunks.slice(0, -1) };
   expect(() => decodeAll(new FrameDecoder(), short, CASE.frameBytes)).toThrow(/frames of/);
+  expect(() => scanAll(new FrameDecoder(), stream, CASE.frameBytes)).not.toThrow();
+  expect(() => scanAll(new FrameDecoder(), short, CASE.frameBytes)).toThrow(/frames of/);
+  expect(() => scanAll(new FrameDecoder(), stream, CASE.frameBytes + 1)).toThrow(/16-byte frame/);
 });
 
 test('measure reports frames and bytes per second for each run', () => {

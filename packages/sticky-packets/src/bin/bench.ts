@@ -1,6 +1,7 @@
 // `pnpm --filter sticky-packets bench [--time S] [--rounds N]`: frames/s and MB/s of
-// FrameDecoder and of a naive Buffer.concat decoder on the same randomly cut streams,
-// small (16 B) and large (64 KiB) frames, with "copy each frame once" as the yardstick.
+// FrameDecoder (push, and scan with no Buffer per frame) and of a naive Buffer.concat
+// decoder on the same randomly cut streams, small (16 B) and large (64 KiB) frames, with
+// "copy each frame once" as the yardstick.
 import { FrameDecoder, runCli, toInteger, toMilliseconds } from '@socket-lab/common';
 import {
   copyEachFrame,
@@ -9,6 +10,7 @@ import {
   measure,
   NaiveDecoder,
   type Rate,
+  scanAll,
 } from '../bench.js';
 
 const KiB = 1024;
@@ -50,24 +52,25 @@ await runCli(spec, async ({ flags }) => {
   console.log(`node ${process.version}, best of ${rounds} rounds of at least ${minMs} ms each`);
   console.log('MB = 10^6 payload bytes; chunks cut at random sizes from 1 byte to the maximum\n');
   console.log(
-    '| frame | chunks up to | FrameDecoder | naive (Buffer.concat) | ratio | copy each frame once |',
+    '| frame | chunks up to | FrameDecoder.push | naive (Buffer.concat) | push/naive | FrameDecoder.scan | scan/naive | copy each frame once |',
   );
-  console.log('|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of CASES) {
     const stream = makeStream(c);
-    const [ours, naive, copy] = measure(
+    const [ours, naive, scan, copy] = measure(
       [
         () => decodeAll(new FrameDecoder(), stream, c.frameBytes),
         () => decodeAll(new NaiveDecoder(), stream, c.frameBytes),
+        () => scanAll(new FrameDecoder(), stream, c.frameBytes),
         () => copyEachFrame(stream, c.frameBytes),
       ],
       stream,
       rounds,
       minMs,
-    ) as [Rate, Rate, Rate];
-    const ratio = (ours.framesPerSecond / naive.framesPerSecond).toFixed(1);
+    ) as [Rate, Rate, Rate, Rate];
+    const ratio = (r: Rate) => `${(r.framesPerSecond / naive.framesPerSecond).toFixed(1)}x`;
     console.log(
-      `| ${size(c.frameBytes)} | ${size(c.maxChunkBytes)} | ${rate(ours)} | ${rate(naive)} | ${ratio}x | ${rate(copy)} |`,
+      `| ${size(c.frameBytes)} | ${size(c.maxChunkBytes)} | ${rate(ours)} | ${rate(naive)} | ${ratio(ours)} | ${rate(scan)} | ${ratio(scan)} | ${rate(copy)} |`,
     );
   }
   return 0;
