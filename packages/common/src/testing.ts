@@ -148,6 +148,9 @@ export function spawnProgram(
   delete env.NODE_EXTRA_CA_CERTS;
   if (!opts.env || !('HOST' in opts.env)) delete env.HOST;
   if (!opts.env || !('PORT' in opts.env)) delete env.PORT;
+  // pnpm sets INIT_CWD (where a command was typed) for the tests too; a program under test
+  // sees it only when the test says so.
+  if (!opts.env || !('INIT_CWD' in opts.env)) delete env.INIT_CWD;
   const child = spawn(command, args, {
     cwd: cwd instanceof URL ? fileURLToPath(cwd) : cwd,
     env,

@@ -77,6 +77,25 @@ test('a port in use: one line, exit 1', async () => {
   );
 });
 
+// Through pnpm, both programs run in the package folder; relative paths still mean where
+// the command was typed (INIT_CWD): --out ./got and FILE a.txt are found there.
+test('relative --out and FILE are taken from where the command was typed (INIT_CWD)', async () => {
+  const here = await tempDir();
+  await fs.writeFile(path.join(here, 'a.txt'), 'typed here\n');
+  const env = { INIT_CWD: here };
+  const receiver = await startServer(PACKAGE_DIR, 'src/bin/start.ts', ['--out', './got'], { env });
+  await receiver.proc.waitFor(/^saving files in \.\/got$/m);
+  const client = await runToEnd(
+    PACKAGE_DIR,
+    'src/bin/client.ts',
+    ['--port', String(receiver.port), 'a.txt'],
+    { env },
+  );
+  expect(client.code).toBe(0);
+  expect(await fs.readFile(path.join(here, 'got', 'a.txt'), 'utf8')).toBe('typed here\n');
+  expect(await receiver.proc.stop('SIGTERM')).toBe(0);
+});
+
 // The two programs as users run them: files saved, one sum line per file on stdout, SIGTERM exits 0.
 test('start and client: files saved, sums on stdout, SIGTERM exits 0', async () => {
   const out = path.join(await tempDir(), 'out');

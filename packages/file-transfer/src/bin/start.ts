@@ -1,6 +1,7 @@
 // `pnpm --filter file-transfer start [--out DIR] [--overwrite] [--max-size SIZE] [--protocol v1|seed]`:
-// the receiver. Saves each file under --out (default ./received, relative to where it runs:
-// through pnpm --filter that is packages/file-transfer/received).
+// the receiver. Saves each file under --out (default ./received), relative to where the
+// command was typed, as the client finds its FILEs: pnpm runs scripts in the package folder
+// and says where you were in INIT_CWD.
 import fs from 'node:fs/promises';
 import {
   closeServer,
@@ -70,6 +71,7 @@ await runCli(spec, async ({ host, port, flags }) => {
   const maxSize = toBytes(flags['max-size'], '--max-size');
   const idleTimeoutMs = toMilliseconds(flags.timeout, '--timeout');
   const keepPartialMs = toMilliseconds(flags['keep-partial'], '--keep-partial', 365 * 86_400);
+  if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   const dir = flags.out;
   try {
     await fs.mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
