@@ -8,4 +8,5 @@ export * from './frame.js';
 export * from './lines.js';
 export * from './listen.js';
 export * from './preview.js';
+export * from './random.js';
 export * from './shutdown.js';

@@ -2,7 +2,12 @@
 // people write first, which glues every chunk onto what it holds with Buffer.concat and
 // cuts frames off the front. Both get the same bytes, cut the same random way, in the
 // same process, one after the other, so the ratio means something on a busy machine.
-import { encodeFrame, FRAME_HEADER_BYTES, type FrameDecoder } from '@socket-lab/common';
+import {
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  type FrameDecoder,
+  seededRandom,
+} from '@socket-lab/common';
 
 /** The decoder to beat: correct, short, and a copy of everything it holds on every chunk. */
 export class NaiveDecoder {
@@ -50,7 +55,7 @@ export function makeStream(c: BenchCase, seed = 1): CutStream {
   const frames = Math.max(1, Math.round(c.streamBytes / frame.length));
   const wire = Buffer.alloc(frames * frame.length);
   for (let at = 0; at < wire.length; at += frame.length) frame.copy(wire, at);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const chunks: Buffer[] = [];
   for (let at = 0; at < wire.length; ) {
     const size = 1 + Math.floor(random() * c.maxChunkBytes);
@@ -138,16 +143,4 @@ export function copyEachFrame(stream: CutStream, frameBytes: number): void {
   for (let at = FRAME_HEADER_BYTES; at < stream.wire.length; at += step) {
     stream.wire.copy(Buffer.allocUnsafe(frameBytes), 0, at, at + frameBytes);
   }
-}
-
-// A small seeded generator (mulberry32), so the cuts are the same every run.
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
