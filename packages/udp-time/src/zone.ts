@@ -12,6 +12,8 @@ const ZONEINFO = '/usr/share/zoneinfo';
 export class TimeZone {
   private readonly clock: Intl.DateTimeFormat;
   private readonly names: ZoneNames | null;
+  /** The last second asked for: a busy server asks for the same one thousands of times. */
+  private last: Readonly<TimeFields> | undefined;
 
   private constructor(
     /** The IANA name, e.g. `Asia/Shanghai`, or `UTC`. */
@@ -47,9 +49,19 @@ export class TimeZone {
     return new TimeZone(name, [`${ZONEINFO}/${name}`, '/etc/localtime']);
   }
 
-  /** The broken-down local time at `epochMs`, as localtime() fills `struct tm`. */
-  fieldsAt(epochMs: number): TimeFields {
+  /**
+   * The broken-down local time at `epochMs`, as localtime() fills `struct tm`. Nothing in a
+   * format reads below the second, so the fields of the last second asked for are kept and
+   * given again (frozen): working out the offset through Intl is most of a request's cost.
+   */
+  fieldsAt(epochMs: number): Readonly<TimeFields> {
     const epochSeconds = Math.floor(epochMs / 1000);
+    if (this.last?.epochSeconds === epochSeconds) return this.last;
+    this.last = Object.freeze(this.computeFields(epochSeconds));
+    return this.last;
+  }
+
+  private computeFields(epochSeconds: number): TimeFields {
     const utcOffsetSeconds = this.offsetAt(epochSeconds);
     // The wall clock is UTC shifted by the offset; read it with the UTC getters.
     const wall = new Date((epochSeconds + utcOffsetSeconds) * 1000);

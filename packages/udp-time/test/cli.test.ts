@@ -1,7 +1,7 @@
 // The programs as a user runs them: real processes, port 0, piped stdin, --format, --help,
 // bad flags, a client talking to a port where nothing listens, and the demo. Each start
 // costs about a second, so there are few of these.
-import { runToEnd, startServer } from '@socket-lab/common/testing';
+import { hasPython3, runToEnd, startServer } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { boundSocket, closeAll } from './helpers.js';
 
@@ -104,4 +104,22 @@ test('the demo runs every scene and exits 0', async () => {
   expect(demo.code).toBe(0);
   expect(demo.stdout).toMatch(/client │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n/);
   expect(demo.stdout).toMatch(/error: answer too long \(1200 bytes, at most 1024\)/);
+});
+
+test('bench: both servers measured under the same small load, every request answered', async () => {
+  // The bench as a user runs it, with tiny numbers: a row per server, nothing lost, exit 0.
+  const r = await runToEnd(PKG, 'src/bin/bench.ts', ['--senders', '2', '--requests', '20'], {
+    timeoutMs: 30_000,
+  });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^\| udp-time \(Node[^|]*\| +[\d,]+ \|.*\| +40 \| +0 \|$/m);
+  if (hasPython3()) {
+    expect(r.stdout).toMatch(
+      /^\| seed 002 time server \(Python 3\) *\| +[\d,]+ \|.*\| +40 \| +0 \|$/m,
+    );
+    expect(r.stdout).toMatch(/^ours \/ seed 002: \d+\.\d\d× the round trips per second$/m);
+  }
+  const bad = await runToEnd(PKG, 'src/bin/bench.ts', ['--senders', '0']);
+  expect(bad.code).toBe(2);
 });

@@ -148,3 +148,21 @@ test('an unknown zone name is refused', () => {
   // Checks that --tz can tell a real zone from a typo.
   expect(() => TimeZone.named('Mars/Olympus_Mons')).toThrow(RangeError);
 });
+
+test('the fields of one second are worked out once and kept; the next second gets its own', () => {
+  // A busy server asks for "now" thousands of times a second; Intl is asked once per second.
+  const zone = TimeZone.named('America/New_York');
+  const at = Date.UTC(2026, 2, 8, 6, 59, 59); // 01:59:59 EST, one second before the DST jump
+  const first = zone.fieldsAt(at);
+  expect(zone.fieldsAt(at + 999)).toBe(first);
+  expect(Object.isFrozen(first)).toBe(true);
+  const next = zone.fieldsAt(at + 1000);
+  expect(next).not.toBe(first);
+  expect([first.hour, first.zoneAbbreviation, next.hour, next.zoneAbbreviation]).toEqual([
+    1,
+    'EST',
+    3,
+    'EDT',
+  ]);
+  expect(strftime('%H:%M:%S %Z', zone.fieldsAt(at))).toBe('01:59:59 EST');
+});

@@ -1,0 +1,70 @@
+// `pnpm --filter udp-time bench [--senders K] [--requests N] [--format F]`: answers per second
+// from our time server and from a Python 3 port of seed 002's, one after the other in this
+// same invocation with the same client, so the two figures compare. Each of K senders has its
+// own socket and asks N times, one at a time, each waiting for its answer (no retries: an
+// answer that does not come within --timeout counts as lost). Both servers answer in UTC.
+import { fileURLToPath } from 'node:url';
+import { runCli } from '@socket-lab/common';
+import { hasPython3, spawnCli, spawnProgram } from '@socket-lab/common/testing';
+import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/common/udp-bench';
+
+const spec = {
+  usage: 'pnpm --filter udp-time bench',
+  role: 'client',
+  summary: 'Answers per second from our UDP time server and seed 002’s Python server.',
+  defaultPort: 0,
+  flags: {
+    ...UDP_BENCH_FLAGS,
+    format: {
+      type: 'string',
+      valueName: 'F',
+      default: '%Y-%m-%d %X',
+      description: 'the strftime format every request carries',
+    },
+  },
+  notes: [
+    '--host picks the loopback address the servers bind; --port is not used.',
+    'The Python server binds IPv4 only, as the seed does.',
+  ],
+} as const;
+
+await runCli(spec, async ({ host, flags }) => {
+  const format = Buffer.from(flags.format);
+  const load = udpLoadFromFlags(host, flags, {
+    payload: () => format,
+    // A time is not a copy of the request, so any answer from the server's address (which
+    // UdpRequester checks) is the answer, unless it is one of our server's error lines.
+    isAnswer: (answer) => answer.length > 0 && !answer.toString().startsWith('error:'),
+  });
+  const pkg = fileURLToPath(new URL('../..', import.meta.url));
+  // The same zone on both sides: UTC, through --utc for ours and TZ for Python's strftime.
+  const env = { TZ: 'UTC' };
+  const { senders, requests, timeoutMs } = load;
+  console.log(
+    `udp-time bench: ${senders} ${senders === 1 ? 'sender' : 'senders'} × ${requests} requests "${flags.format}" on ${host}, ` +
+      `one at a time per sender, timeout ${timeoutMs / 1000} s`,
+  );
+  const servers = [
+    {
+      name: `udp-time (Node ${process.versions.node})`,
+      start: () =>
+        spawnCli(pkg, 'src/bin/start.ts', ['--host', host, '--port', '0', '--utc', '--quiet'], {
+          keepStdinOpen: true,
+          env,
+        }),
+    },
+  ];
+  if (hasPython3()) {
+    servers.push({
+      name: 'seed 002 time server (Python 3)',
+      start: () =>
+        spawnProgram('python3', ['test/fixtures/seed002_time_server.py', host, '0', 'quiet'], pkg, {
+          keepStdinOpen: true,
+          env,
+        }),
+    });
+  } else {
+    console.log('python3 not found: only our server was measured');
+  }
+  return runUdpBench(servers, load, 'ours / seed 002');
+});
