@@ -23,8 +23,7 @@ const spec = {
     },
   },
   notes: [
-    '--host picks the loopback address the servers bind; --port is not used.',
-    'The Python server binds IPv4 only, as the seed does.',
+    '--host picks the loopback address the servers bind (127.0.0.1 or ::1); --port is not used.',
   ],
 } as const;
 
