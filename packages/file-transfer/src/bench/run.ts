@@ -260,8 +260,9 @@ export async function idleTsxPeakKb(): Promise<number> {
 
 /**
  * Writes every dirty page to disk (`sync`), between runs and outside their timing. Each run
- * leaves up to a gigabyte in the page cache for the kernel to write back, and it did so
- * during the next run: whichever row came after nc ran at half speed, whichever it was.
+ * leaves up to a gigabyte in the page cache for the kernel to write back, and no run should
+ * pay for the one before it. (It is not why the row right after nc ran slow: that stayed
+ * with sync too, and the shuffled order in bin/bench.ts is what spreads it.)
  */
 export function flushToDisk(): void {
   spawnSync('sync', { stdio: 'ignore' });
