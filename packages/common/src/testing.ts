@@ -3,6 +3,7 @@
 // what it printed. Every package's cli and interop tests use these.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** A resolved path to tsx's loader, so `node --import` finds it from any folder. */
@@ -213,4 +214,83 @@ export async function runToEnd(
 /** Whether `python3` runs here; interop tests skip with a message where it does not. */
 export function hasPython3(): boolean {
   return spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * A log you can wait on: what a server or client under test reported, kept in order, and
+ * a way to wait for the entry a test needs. `push` is the logger to hand to the code.
+ * Entries are log lines by default; a package with typed events records those instead.
+ */
+export class Recorder<T = string> {
+  readonly entries: T[] = [];
+  private waiters: { matches: (e: T) => boolean; count: number; resolve: (e: T) => void }[] = [];
+
+  constructor(private readonly waitMs = CLI_WAIT_MS) {}
+
+  readonly push = (entry: T): void => {
+    this.entries.push(entry);
+    this.waiters = this.waiters.filter((w) => {
+      const all = this.matching(w.matches);
+      if (all.length < w.count) return true;
+      w.resolve(all[w.count - 1] as T);
+      return false;
+    });
+  };
+
+  /** The entries so far that match (a RegExp tests a string entry, or its JSON). */
+  matching(match: RegExp | ((e: T) => boolean)): T[] {
+    const matches = toPredicate(match);
+    return this.entries.filter(matches);
+  }
+
+  /** How many entries so far match. */
+  count(match: RegExp | ((e: T) => boolean)): number {
+    return this.matching(match).length;
+  }
+
+  /**
+   * Resolves with the `count`-th entry (default the first) that matches, recorded already or
+   * still to come. Fails after the wait limit, listing every entry so far.
+   */
+  async waitFor(match: RegExp | ((e: T) => boolean), count = 1): Promise<T> {
+    const matches = toPredicate(match);
+    const seen = this.entries.filter(matches);
+    if (seen.length >= count) return seen[count - 1] as T;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        new Promise<T>((resolve) => this.waiters.push({ matches, count, resolve })),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const what = match instanceof RegExp ? String(match) : 'a matching entry';
+            const got = this.entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)));
+            reject(
+              new Error(
+                `${count}x ${what} not seen within ${this.waitMs} ms; got:\n${got.join('\n')}`,
+              ),
+            );
+          }, this.waitMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function toPredicate<T>(match: RegExp | ((e: T) => boolean)): (e: T) => boolean {
+  if (!(match instanceof RegExp)) return match;
+  return (e) => match.test(typeof e === 'string' ? e : JSON.stringify(e));
+}
+
+/**
+ * Whether this machine can bind ::1 (some containers have no IPv6 loopback). IPv6 tests
+ * run as `test.skipIf(!(await hasIPv6()))`.
+ */
+export function hasIPv6(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(0, '::1', () => server.close(() => resolve(true)));
+  });
 }

@@ -2,12 +2,8 @@
 // people write first, which glues every chunk onto what it holds with Buffer.concat and
 // cuts frames off the front. Both get the same bytes, cut the same random way, in the
 // same process, one after the other, so the ratio means something on a busy machine.
-import {
-  encodeFrame,
-  FRAME_HEADER_BYTES,
-  type FrameDecoder,
-  seededRandom,
-} from '@socket-lab/common';
+import { seededRandom } from '@socket-lab/bench/random';
+import { encodeFrame, FRAME_HEADER_BYTES, type FrameDecoder } from '@socket-lab/common';
 
 /** The decoder to beat: correct, short, and a copy of everything it holds on every chunk. */
 export class NaiveDecoder {

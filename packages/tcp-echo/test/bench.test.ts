@@ -3,14 +3,14 @@
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
-import { fillMessage, percentile, runLoad } from '../src/bench/load.js';
+import { fillMessage, percentile, runLoad } from '@socket-lab/bench/tcp-load';
 import {
   bestRuns,
   boundBy,
   formatRatios,
   formatThroughputTable,
   type Run,
-} from '../src/bench/report.js';
+} from '../bench/report.js';
 import { HOST, startEcho } from './helpers.js';
 
 let server: net.Server | undefined;

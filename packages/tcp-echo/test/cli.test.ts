@@ -71,7 +71,7 @@ test('the client exits 1 and says why when the server closes first', async () =>
 test('--help lists every flag with its default', async () => {
   const [start, bench] = await Promise.all([
     runToEnd(PKG, 'src/bin/start.ts', ['--help']),
-    runToEnd(PKG, 'src/bin/bench.ts', ['--help']),
+    runToEnd(PKG, 'bench/main.ts', ['--help']),
   ]);
   expect(start.code).toBe(0);
   expect(start.stdout).toMatch(/^usage: pnpm --filter tcp-echo start \[flags\]/);
@@ -140,7 +140,7 @@ test('the demo runs its story and exits 0', async () => {
 test('the bench measures a running server and checks every echo', async () => {
   const { server, port } = await startEcho();
   cleanups.push(() => server.shutdown(0));
-  const bench = await runToEnd(PKG, 'src/bin/bench.ts', [
+  const bench = await runToEnd(PKG, 'bench/main.ts', [
     '--port',
     String(port),
     '--clients',

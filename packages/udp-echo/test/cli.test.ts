@@ -111,7 +111,7 @@ test('the demo runs every scene and exits 0', async () => {
 
 test('bench: both servers measured under the same small load, every request answered', async () => {
   // The bench as a user runs it, with tiny numbers: a row per server, nothing lost, exit 0.
-  const r = await runToEnd(PKG, 'src/bin/bench.ts', ['--senders', '2', '--requests', '20'], {
+  const r = await runToEnd(PKG, 'bench/main.ts', ['--senders', '2', '--requests', '20'], {
     timeoutMs: 30_000,
   });
   expect(r.stderr).toBe('');
@@ -121,6 +121,6 @@ test('bench: both servers measured under the same small load, every request answ
     expect(r.stdout).toMatch(/^\| seed 002 server \(Python 3\) *\| +[\d,]+ \|.*\| +40 \| +0 \|$/m);
     expect(r.stdout).toMatch(/^ours \/ seed 002: \d+\.\d\d× the round trips per second$/m);
   }
-  const bad = await runToEnd(PKG, 'src/bin/bench.ts', ['--senders', '0']);
+  const bad = await runToEnd(PKG, 'bench/main.ts', ['--senders', '0']);
   expect(bad.code).toBe(2);
 });

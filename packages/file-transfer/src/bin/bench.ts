@@ -7,15 +7,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  FatalError,
-  onShutdown,
-  runCli,
-  seededRandom,
-  shuffled,
-  toBytes,
-  toInteger,
-} from '@socket-lab/common';
+import { seededRandom, shuffled } from '@socket-lab/bench/random';
+import { FatalError, onShutdown, runCli, toBytes, toInteger } from '@socket-lab/common';
 import {
   flushToDisk,
   hasNc,

@@ -1,6 +1,6 @@
 // The benchmark's tables, as Markdown so they can be pasted into the README: throughput and
 // round-trip times side by side with ratios, then memory. Pure functions of the measurements.
-import type { LoadResult } from './load.js';
+import type { LoadResult } from '@socket-lab/bench/tcp-load';
 
 /** One server under one load, with what the bench saw of both processes. */
 export interface Run {

@@ -3,7 +3,7 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, expect, test } from 'vitest';
-import { runUdpLoad, type UdpFigures, type UdpLoad, udpBenchTable } from '../src/udp-bench.js';
+import { runUdpLoad, type UdpFigures, type UdpLoad, udpBenchTable } from '../src/udp.js';
 
 const HOST = '127.0.0.1';
 const opened: dgram.Socket[] = [];

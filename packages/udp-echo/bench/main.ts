@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { runCli, toBytes, UsageError } from '@socket-lab/common';
 // The test helpers already start a program, wait for its `listening on` line, and stop it.
 import { hasPython3, spawnCli, spawnProgram } from '@socket-lab/common/testing';
-import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/common/udp-bench';
-import { isEchoOf } from '../client.js';
+import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/bench/udp';
+import { isEchoOf } from '../src/client.js';
 
 const spec = {
   usage: 'pnpm --filter udp-echo bench',
@@ -36,7 +36,7 @@ await runCli(spec, async ({ host, flags }) => {
     payload: (s, i) => Buffer.alloc(size, `sender ${s} datagram ${i} `),
     isAnswer: isEchoOf,
   });
-  const pkg = fileURLToPath(new URL('../..', import.meta.url));
+  const pkg = fileURLToPath(new URL('..', import.meta.url));
   const { senders, requests, timeoutMs } = load;
   console.log(
     `udp-echo bench: ${senders} ${senders === 1 ? 'sender' : 'senders'} × ${requests} datagrams of ${size} bytes on ${host}, ` +

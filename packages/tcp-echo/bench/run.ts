@@ -10,9 +10,9 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { FatalError } from '@socket-lab/common';
-import type { LoadOptions, LoadResult } from './load.js';
+import type { LoadOptions, LoadResult } from '@socket-lab/bench/tcp-load';
 import type { Run } from './report.js';
-import { CLOCK_TICKS, readCpuTicks, readMachineCpu, readRss, spawnWithFdLimit } from './system.js';
+import { CLOCK_TICKS, readCpuTicks, readMachineCpu, readRss, spawnWithFdLimit } from '@socket-lab/bench/system';
 
 /** The servers the bench can start, by the name `--servers` takes. */
 export const SERVERS = {
@@ -26,7 +26,7 @@ export const SERVERS = {
     label: 'pipe echo',
     greeting: false,
     backlog: 511,
-    command: (host: string) => node('src/bench/pipe-echo.ts', host, '0'),
+    command: (host: string) => node('bench/pipe-echo.ts', host, '0'),
   },
   python: {
     label: 'python seed',
@@ -51,8 +51,10 @@ export interface Load {
 }
 
 /** The package folder: the servers' paths above are relative to it. */
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
+/** The load generator's own process, from @socket-lab/bench. */
+const LOAD_PROCESS = fileURLToPath(import.meta.resolve('@socket-lab/bench/tcp-load-process'));
 const CORES = availableParallelism();
 
 /**
@@ -144,7 +146,7 @@ export async function measure(
   delete env.NODE_EXTRA_CA_CERTS;
   const child = spawnWithFdLimit(
     process.execPath,
-    ['--import', TSX, 'src/bench/load-process.ts'],
+    ['--import', TSX, LOAD_PROCESS],
     load.clients + 100,
     { cwd: PACKAGE_DIR, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     cpu,

@@ -3,7 +3,7 @@
 //   bench → 'go'            load → 'finished'  (the last echo is in: the bench samples again)
 //                           load → { result }, then exits
 import { once } from 'node:events';
-import { type LoadOptions, runLoad } from './load.js';
+import { type LoadOptions, runLoad } from './tcp-load.js';
 
 const send = (message: unknown) =>
   new Promise<void>((resolve) => process.send?.(message, undefined, {}, () => resolve()));

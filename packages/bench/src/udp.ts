@@ -4,9 +4,9 @@
 // its own process, measured, and stopped, one after the other with the same load, so the
 // figures of one invocation compare. Loopback only; every loop is bounded in count and time.
 import { performance } from 'node:perf_hooks';
-import { toInteger, toMilliseconds } from './args.js';
-import { type CliProcess, waitForListening } from './testing.js';
-import { UdpRequester } from './udp-request.js';
+import { toInteger, toMilliseconds } from '@socket-lab/common';
+import { type CliProcess, waitForListening } from '@socket-lab/common/testing';
+import { UdpRequester } from '@socket-lab/common/udp-request';
 
 /** The flags both UDP benches take; spread them into a CliSpec's `flags`. */
 export const UDP_BENCH_FLAGS = {

@@ -1,7 +1,7 @@
 // The floor of overhead for the benchmark: the smallest Node echo server there is, each
 // socket piped into itself, no greeting, no `exit`, no logging. stream.pipe() handles the
 // backpressure. noDelay as in our server, so that the two differ only in what they do per read.
-// Run: node --import tsx src/bench/pipe-echo.ts [host] [port]
+// Run: node --import tsx bench/pipe-echo.ts [host] [port]
 import net from 'node:net';
 import { listeningLine } from '@socket-lab/common';
 

@@ -17,8 +17,8 @@ import {
   formatRatios,
   formatThroughputTable,
 } from '../bench/report.js';
-import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName } from '../bench/run.js';
-import { pinnableCpus, stopAll } from '../bench/system.js';
+import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName } from './run.js';
+import { pinnableCpus, stopAll } from '@socket-lab/bench/system';
 
 const spec = {
   usage: 'pnpm --filter tcp-echo bench',

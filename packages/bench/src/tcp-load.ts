@@ -1,6 +1,6 @@
 // The benchmark's load generator: C connections to an echo server, each sending M messages of
 // S bytes one at a time and waiting for the whole echo before the next (a closed loop, like
-// the seed's client), checking every byte. It runs in its own process (load-process.ts), so
+// the seed's client), checking every byte. It runs in its own process (tcp-load-process.ts), so
 // the server it measures does not share its event loop.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';

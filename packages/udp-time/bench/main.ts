@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { runCli } from '@socket-lab/common';
 import { hasPython3, spawnCli, spawnProgram } from '@socket-lab/common/testing';
-import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/common/udp-bench';
+import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/bench/udp';
 
 const spec = {
   usage: 'pnpm --filter udp-time bench',
@@ -35,7 +35,7 @@ await runCli(spec, async ({ host, flags }) => {
     // UdpRequester checks) is the answer, unless it is one of our server's error lines.
     isAnswer: (answer) => answer.length > 0 && !answer.toString().startsWith('error:'),
   });
-  const pkg = fileURLToPath(new URL('../..', import.meta.url));
+  const pkg = fileURLToPath(new URL('..', import.meta.url));
   // The same zone on both sides: UTC, through --utc for ours and TZ for Python's strftime.
   const env = { TZ: 'UTC' };
   const { senders, requests, timeoutMs } = load;
