@@ -4,6 +4,9 @@
 // the server it measures does not share its event loop.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './stats.js';
+
+export { percentile };
 
 export interface LoadOptions {
   host: string;
@@ -165,13 +168,6 @@ function runAll(
     }, deadline - performance.now());
     for (const c of clients) c.run(messages, deadline, measured, oneDone);
   });
-}
-
-/** The value at rank ceil(p·n) of sorted values (the nearest-rank percentile); 0 if none. */
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[rank - 1] as number;
 }
 
 /**

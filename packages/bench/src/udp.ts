@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { toInteger, toMilliseconds } from '@socket-lab/common';
 import { type CliProcess, waitForListening } from '@socket-lab/common/testing';
 import { UdpRequester } from '@socket-lab/common/udp-request';
+import { percentile } from './stats.js';
+import { markdownTable } from './table.js';
 
 /** The flags both UDP benches take; spread them into a CliSpec's `flags`. */
 export const UDP_BENCH_FLAGS = {
@@ -132,10 +134,7 @@ export function udpBenchTable(rows: readonly [string, UdpFigures][], ratioLabel:
   const header = ['server', 'round trips/s', 'p50 ms', 'p99 ms', 'max ms', 'answered', 'lost'];
   const cells = rows.map(([name, f]) => {
     const sorted = [...f.rtts].sort((a, b) => a - b);
-    const at = (q: number) =>
-      sorted.length
-        ? (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number)
-        : Number.NaN;
+    const at = (q: number) => (sorted.length ? percentile(sorted, q) : Number.NaN);
     return [
       name,
       Math.round(f.answered / f.seconds).toLocaleString('en-US'),
@@ -146,16 +145,7 @@ export function udpBenchTable(rows: readonly [string, UdpFigures][], ratioLabel:
       String(f.lost),
     ];
   });
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...cells.map((l) => (l[i] as string).length)),
-  );
-  const fmt = (line: string[]) =>
-    `| ${line.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(' | ')} |`;
-  const out = [
-    fmt(header),
-    `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-    ...cells.map(fmt),
-  ];
+  const out = markdownTable(header, cells);
   if (rows.length === 2) {
     const [a, b] = rows.map(([, f]) => f.answered / f.seconds) as [number, number];
     out.push('', `${ratioLabel}: ${(a / b).toFixed(2)}× the round trips per second`);
