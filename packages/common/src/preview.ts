@@ -30,15 +30,46 @@ export function previewBytes(bytes: Uint8Array, maxChars = PREVIEW_CHARS): strin
     } else {
       const ch = buf.toString('utf8', i, i + len);
       const cp = ch.codePointAt(0) ?? 0;
-      // C1 controls and bidi overrides can reorder or hide what follows on a terminal.
-      out +=
-        (cp >= 0x80 && cp < 0xa0) ||
-        (cp >= 0x202a && cp <= 0x202e) ||
-        (cp >= 0x2066 && cp <= 0x2069)
-          ? [...buf.subarray(i, i + len)].map(hex).join('')
-          : ch;
+      out += isUnsafeForTerminal(cp) ? [...buf.subarray(i, i + len)].map(hex).join('') : ch;
       i += len;
     }
+    shown += 1;
+  }
+  return out;
+}
+
+/**
+ * Characters that change how a terminal shows what follows, or hide themselves: C0 and C1
+ * controls and DEL (cursor moves, colours, `ESC [` and its one-byte form U+009B), bidi
+ * controls (U+202E turns `\u202etxt.exe` into what looks like `exe.txt`), and zero-width
+ * characters (two names that look the same but are not).
+ */
+export function isUnsafeForTerminal(cp: number): boolean {
+  return (
+    cp < 0x20 ||
+    (cp >= 0x7f && cp < 0xa0) ||
+    cp === 0x061c || // Arabic letter mark
+    (cp >= 0x200b && cp <= 0x200f) || // zero-width space/non-joiner/joiner, LRM, RLM
+    (cp >= 0x2028 && cp <= 0x202e) || // line/paragraph separators, bidi embeddings/overrides
+    (cp >= 0x2060 && cp <= 0x2064) || // word joiner, invisible operators
+    (cp >= 0x2066 && cp <= 0x2069) || // bidi isolates
+    cp === 0xfeff // zero-width no-break space (BOM)
+  );
+}
+
+/**
+ * A string from a peer (a file name, an error text, a header) made safe for one log line:
+ * every character `isUnsafeForTerminal` names is shown as `\u{…}` (`\n`, `\r`, `\t` and
+ * `\\` as such), the rest as is. At most `maxChars` characters, then `…`.
+ */
+export function safeText(text: string, maxChars = Number.POSITIVE_INFINITY): string {
+  let out = '';
+  let shown = 0;
+  for (const ch of text) {
+    if (shown >= maxChars) return `${out}…`;
+    const cp = ch.codePointAt(0) as number;
+    out +=
+      ESCAPES[cp] ?? (isUnsafeForTerminal(cp) ? `\\u{${cp.toString(16).padStart(4, '0')}}` : ch);
     shown += 1;
   }
   return out;
