@@ -1,16 +1,20 @@
 // The smallest TCP client, in the four steps of seed 000:
-//   1. socket()  2. connect()    → net.connect()
-//   3. send() / recv()           → socket.write() / the first 'data' chunk
+//   1. socket()  2. connect()    → connectTcp() (common: net.connect() with a time limit)
+//   3. send() / recv()           → socket.end(message) / readOnce() (src/read-once.ts)
 //   4. close()                   → socket.end()
 // In `greet` mode the server speaks first (seed 000); in `ask` mode we do (seed 002).
 // Run: pnpm --filter tcp-basic client      (with `pnpm --filter tcp-basic start` running)
 import { once } from 'node:events';
-import net from 'node:net';
-import { describeNetError, FatalError, formatHostPort, previewBytes } from '@socket-lab/common';
-import { GREET_READ_BYTES, type Mode, readOnce } from './server.js';
-
-/** What the client says when nobody chose: the seeds' words. */
-export const CLIENT_MESSAGES: Record<Mode, string> = { greet: 'hihi', ask: 'yaoyao' };
+import type net from 'node:net';
+import {
+  connectTcp,
+  describeNetError,
+  FatalError,
+  formatHostPort,
+  previewBytes,
+} from '@socket-lab/common';
+import { CLIENT_MESSAGES, GREET_READ_BYTES, type Mode } from './protocol.js';
+import { readOnce } from './read-once.js';
 
 /** 10 s to connect and to hear back, then give up with a clear message. */
 export const CLIENT_TIMEOUT_MS = 10_000;
@@ -34,21 +38,12 @@ export async function exchangeOnce(opts: BasicClientOptions): Promise<Buffer> {
   const timeoutMs = opts.timeoutMs ?? CLIENT_TIMEOUT_MS;
   const where = formatHostPort(opts.host, opts.port);
 
-  // Steps 1 and 2: create the socket and connect (the three-way handshake).
-  const socket = net.connect({ host: opts.host, port: opts.port });
-  socket.setTimeout(timeoutMs);
-  try {
-    await Promise.race([
-      once(socket, 'connect'),
-      once(socket, 'timeout').then(() => {
-        throw Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
-      }),
-    ]);
-  } catch (err) {
-    socket.destroy();
-    throw new FatalError(describeNetError(err, { action: `connect to ${where}`, ...opts }));
-  }
-  socket.setTimeout(0);
+  // Steps 1 and 2: create the socket and connect (the three-way handshake). A failure is
+  // one line already: `cannot connect to 127.0.0.1:31500: connection refused (…)`.
+  const socket = await connectTcp({ host: opts.host, port: opts.port, timeoutMs });
+  // Each step below listens for 'error' and reports it. This listener is the floor under
+  // them: an error between two steps is never thrown, so it cannot end the program.
+  socket.on('error', () => {});
 
   try {
     // Step 3, in the mode's order.

@@ -4,9 +4,11 @@
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { FatalError } from '@socket-lab/common';
+import { hasIPv6, Recorder } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { exchangeOnce } from '../src/client.js';
-import { type BasicServerOptions, createBasicServer, readOnce } from '../src/server.js';
+import { readOnce } from '../src/read-once.js';
+import { type BasicServerOptions, createBasicServer } from '../src/server.js';
 
 const HOST = '127.0.0.1';
 let server: net.Server | undefined;
@@ -17,28 +19,20 @@ afterEach(() => {
 
 /** A server on port 0 whose log lines a test can wait for. */
 async function start(opts: BasicServerOptions = {}, host = HOST) {
-  const log = new LogLines();
-  server = createBasicServer({ ...opts, log: (line) => log.push(line) });
+  const log = new Recorder();
+  server = createBasicServer({ ...opts, log: log.push });
   server.listen(0, host);
   await once(server, 'listening');
   return { port: (server.address() as AddressInfo).port, log };
 }
 
-class LogLines {
-  readonly lines: string[] = [];
-  private waiting: { count: number; resolve: () => void }[] = [];
-  push(line: string) {
-    this.lines.push(line);
-    const ready = this.waiting.filter((w) => this.lines.length >= w.count);
-    this.waiting = this.waiting.filter((w) => this.lines.length < w.count);
-    for (const w of ready) w.resolve();
-  }
-  /** Resolves with the lines once there are at least `count`. */
-  async first(count: number): Promise<string[]> {
-    if (this.lines.length < count)
-      await new Promise<void>((resolve) => this.waiting.push({ count, resolve }));
-    return this.lines.slice(0, count);
-  }
+/** The server's log line number `n` (1 = the first), once it has been logged. */
+const line = (log: Recorder, n: number) => log.waitFor(() => true, n);
+
+/** The first `n` log lines, once there are that many. */
+async function firstLines(log: Recorder, n: number): Promise<string[]> {
+  await line(log, n);
+  return log.entries.slice(0, n);
 }
 
 async function rawConnect(port: number, host = HOST): Promise<net.Socket> {
@@ -51,7 +45,7 @@ test('greet: the server sends byebye first and prints the reply (seed 000)', asy
   const { port, log } = await start();
   const data = await exchangeOnce({ host: HOST, port });
   expect(data.toString()).toBe('byebye');
-  expect(await log.first(2)).toEqual([
+  expect(await firstLines(log, 2)).toEqual([
     expect.stringMatching(/^got connected from 127\.0\.0\.1:\d+$/),
     'hihi',
   ]);
@@ -61,14 +55,14 @@ test('ask: the client speaks first and the server answers, then closes (seed 002
   const { port, log } = await start({ mode: 'ask' });
   const data = await exchangeOnce({ host: HOST, port, mode: 'ask' });
   expect(data.toString()).toBe('不要回答,不要回答,不要回答');
-  expect((await log.first(2))[1]).toBe('yaoyao');
+  expect(await line(log, 2)).toBe('yaoyao');
 });
 
 test('messages can be changed on both sides', async () => {
   const { port, log } = await start({ message: 'hello I am server,welcome' });
   const data = await exchangeOnce({ host: HOST, port, message: 'hihi I am client' });
   expect(data.toString()).toBe('hello I am server,welcome');
-  expect((await log.first(2))[1]).toBe('hihi I am client');
+  expect(await line(log, 2)).toBe('hihi I am client');
 });
 
 test('one read takes at most 512 bytes, and the server says how many it left', async () => {
@@ -76,7 +70,7 @@ test('one read takes at most 512 bytes, and the server says how many it left', a
   const socket = await rawConnect(port);
   await readOnce(socket, 512, 5000); // byebye
   socket.end(Buffer.alloc(600, 'a'));
-  const lines = await log.first(3);
+  const lines = await firstLines(log, 3);
   expect(lines[1]).toBe(`${'a'.repeat(200)}…`); // the preview is cut, the read was 512
   expect(lines[2]).toBe('(88 more bytes had arrived: one recv(512) does not take them)');
   socket.destroy();
@@ -86,21 +80,21 @@ test('a client that closes without sending is reported, not printed as an empty 
   const { port, log } = await start();
   const socket = await rawConnect(port);
   socket.end();
-  expect((await log.first(2))[1]).toBe('(the client closed without sending anything)');
+  expect(await line(log, 2)).toBe('(the client closed without sending anything)');
 });
 
 test('control characters from a client are escaped in the log', async () => {
   const { port, log } = await start();
   const socket = await rawConnect(port);
   socket.end(Buffer.from('hi\x1b[2J\r\n\xff'.split('').map((c) => c.charCodeAt(0))));
-  expect((await log.first(2))[1]).toBe('hi\\x1b[2J\\r\\n\\xff');
+  expect(await line(log, 2)).toBe('hi\\x1b[2J\\r\\n\\xff');
 });
 
 test('keeps serving after a client resets the connection', async () => {
   const { port, log } = await start();
   const rude = await rawConnect(port);
   rude.resetAndDestroy();
-  await log.first(2); // the reset (or the close) has been logged
+  await line(log, 2); // the reset (or the close) has been logged
   const data = await exchangeOnce({ host: HOST, port });
   expect(data.toString()).toBe('byebye');
 });
@@ -110,7 +104,7 @@ test('a silent client is dropped after the read timeout', async () => {
   const socket = await rawConnect(port);
   socket.resume();
   await once(socket, 'close');
-  expect((await log.first(2))[1]).toMatch(/nothing received within 0\.2 s/);
+  expect(await line(log, 2)).toMatch(/nothing received within 0\.2 s/);
 });
 
 test('a greet client against an ask server times out with a hint about --mode', async () => {
@@ -134,14 +128,9 @@ test('connecting to a port where nothing listens fails with one clear message', 
   );
 });
 
-const hasIPv6 = await new Promise<boolean>((resolve) => {
-  const probe = net.createServer().once('error', () => resolve(false));
-  probe.listen(0, '::1', () => probe.close(() => resolve(true)));
-});
-
-test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+test.skipIf(!(await hasIPv6()))('works over IPv6 (::1)', async () => {
   const { port, log } = await start({}, '::1');
   const data = await exchangeOnce({ host: '::1', port });
   expect(data.toString()).toBe('byebye');
-  expect((await log.first(1))[0]).toMatch(/^got connected from \[::1\]:\d+$/);
+  expect(await line(log, 1)).toMatch(/^got connected from \[::1\]:\d+$/);
 });

@@ -2,7 +2,8 @@
 // client of seed 000 (or seed 002 with --mode ask). --sockets 2 is the seed's test of two
 // sockets in one program, one after the other.
 import { runCli, toChoice, toInteger, toMilliseconds } from '@socket-lab/common';
-import { CLIENT_MESSAGES, CLIENT_TIMEOUT_MS, exchangeOnce, receivedLine } from '../client.js';
+import { CLIENT_TIMEOUT_MS, exchangeOnce, receivedLine } from '../client.js';
+import { CLIENT_MESSAGES } from '../protocol.js';
 
 const spec = {
   usage: 'pnpm --filter tcp-basic client',

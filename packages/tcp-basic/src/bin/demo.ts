@@ -9,7 +9,8 @@ import {
   trackConnections,
 } from '@socket-lab/common';
 import { exchangeOnce, receivedLine } from '../client.js';
-import { createBasicServer, type Mode } from '../server.js';
+import type { Mode } from '../protocol.js';
+import { createBasicServer } from '../server.js';
 
 exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 

@@ -10,7 +10,8 @@ import {
   toMilliseconds,
   trackConnections,
 } from '@socket-lab/common';
-import { createBasicServer, READ_TIMEOUT_MS, SERVER_MESSAGES } from '../server.js';
+import { SERVER_MESSAGES } from '../protocol.js';
+import { createBasicServer, READ_TIMEOUT_MS } from '../server.js';
 
 const spec = {
   usage: 'pnpm --filter tcp-basic start',
