@@ -1,7 +1,9 @@
 // A UDP request and its answer: the part every UDP client needs and the seeds left out.
 // UDP promises nothing. A datagram or its answer can be lost, and nothing says so: no error,
 // no FIN, no RST, just silence. So a client waits a limited time, sends again a few times,
-// and then says that the message was lost. udp-echo and udp-time both ask this way.
+// and then says that the message was lost. udp-echo and udp-time both ask this way:
+// `askEach` is their request loop (one request at a time, each with retries, each reply
+// told as answered, lost or refused), and `UdpRequester` the socket under it.
 //
 // It also takes care over *which* datagram it takes as the answer, because anyone can send
 // to our port and an answer can arrive after we stopped waiting for it:
@@ -15,7 +17,18 @@ import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { formatHostPort } from './address.js';
+import { toInteger, toMilliseconds, UsageError } from './args.js';
 import { describeNetError, FatalError } from './errors.js';
+import { onShutdown } from './shutdown.js';
+
+/**
+ * One second per try. A loopback or LAN round trip takes well under a millisecond, so a
+ * second of silence means the datagram is gone; across the internet, real clients (DNS
+ * resolvers) start higher and wait longer after each loss.
+ */
+export const UDP_TIMEOUT_MS = 1000;
+/** Two more tries after the first: three datagrams, then we call it lost. */
+export const UDP_RETRIES = 2;
 
 /** How long to wait and how often to try, per request. */
 export interface UdpRequestOptions {
@@ -53,6 +66,89 @@ export type UdpOutcome =
 export const MAX_UDP_PAYLOAD_IPV4 = 65_507;
 /** Over IPv6 the 40-byte header is not counted in the 65,535: 65,535 − 8. */
 export const MAX_UDP_PAYLOAD_IPV6 = 65_527;
+
+/** Where a UDP client asks, how patiently, and where it tells what happens on the way. */
+export interface UdpClientOptions {
+  host: string;
+  port: number;
+  /** How long each try waits for the answer (default UDP_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Tries after the first (default UDP_RETRIES). */
+  retries?: number;
+  /** Where retries, ignored datagrams and losses go (stderr in the CLI). */
+  note?: (line: string) => void;
+  /** Called once the socket is open, so Ctrl+C can close it. */
+  opened?: (requester: UdpRequester) => void;
+}
+
+/** askEach's options: a client's, with the patience settled and its answer rule. */
+export interface AskOptions extends UdpClientOptions {
+  timeoutMs: number;
+  retries: number;
+  isAnswer?: UdpRequestOptions['isAnswer'];
+  /**
+   * How to tell of a datagram from the server that `isAnswer` turned down, after
+   * `ignored N bytes from HOST:PORT: ` (default: `not the answer to this request`).
+   */
+  notTheAnswer?: (data: Buffer) => string;
+}
+
+/** What became of one request of askEach. */
+export type UdpReply =
+  | {
+      kind: 'answered';
+      request: Buffer;
+      answer: Buffer;
+      from: string;
+      /** How many datagrams we sent before the answer came. */
+      tries: number;
+      /** Round-trip time, only when the first try was answered (see UdpOutcome). */
+      rttMs: number | null;
+    }
+  /** Every try went unanswered: `target` is the address it was sent to. */
+  | { kind: 'lost'; request: Buffer; tries: number; target: string }
+  /** The OS would not send it (e.g. too long for one datagram): `message` says why. */
+  | { kind: 'refused'; request: Buffer; message: string };
+
+/**
+ * A UDP client's request loop: opens one requester, sends each request in turn, waits for
+ * its answer with retries, and yields what became of it before it reads the next request
+ * (so at a prompt, the answer prints before the next prompt). Retries, ignored datagrams and
+ * socket errors go to `note` as they happen. The socket is closed when `requests` ends or
+ * the caller stops early. Throws a one-line FatalError only if `host` cannot be resolved.
+ */
+export async function* askEach(
+  requests: AsyncIterable<Buffer>,
+  opts: AskOptions,
+): AsyncGenerator<UdpReply, void, undefined> {
+  const note = opts.note ?? console.error;
+  const notTheAnswer = opts.notTheAnswer ?? (() => 'not the answer to this request');
+  const requester = await UdpRequester.open(opts.host, opts.port, (event) =>
+    note(describeUdpEvent(event, notTheAnswer)),
+  );
+  opts.opened?.(requester);
+  const patience = { timeoutMs: opts.timeoutMs, retries: opts.retries, isAnswer: opts.isAnswer };
+  try {
+    for await (const request of requests) {
+      let outcome: UdpOutcome;
+      try {
+        outcome = await requester.request(request, patience);
+      } catch (err) {
+        // Too long to send, or the requester was closed under us (Ctrl+C): tell, go on.
+        yield { kind: 'refused', request, message: (err as Error).message };
+        continue;
+      }
+      if (outcome.ok) {
+        const { answer, from, tries, rttMs } = outcome;
+        yield { kind: 'answered', request, answer, from, tries, rttMs };
+      } else {
+        yield { kind: 'lost', request, tries: outcome.tries, target: requester.target };
+      }
+    }
+  } finally {
+    await requester.close();
+  }
+}
 
 interface Answer {
   data: Buffer;
@@ -224,4 +320,70 @@ async function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | null>
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * One line for an event of a request under way. `notTheAnswer` words a datagram from the
+ * server that was not the answer (udp-echo: "not the echo of this message").
+ */
+export function describeUdpEvent(event: UdpEvent, notTheAnswer: (data: Buffer) => string): string {
+  switch (event.kind) {
+    case 'retry':
+      return `no answer within ${event.timeoutMs / 1000} s, sending again (try ${event.attempt} of ${event.attempts})`;
+    case 'ignored':
+      return `ignored ${event.data.length} bytes from ${event.from}: ${event.reason === 'foreign' ? 'not the server' : notTheAnswer(event.data)}`;
+    case 'socket-error':
+      return `socket error: ${event.message}`;
+  }
+}
+
+/**
+ * The `--timeout SECONDS` and `--retries N` flags of a UDP client, to spread into its
+ * CliSpec's `flags`, with the defaults above. `words` finish the help lines: "how long each
+ * try waits for {answer}", "how many times to send again before {giveUp}".
+ */
+export function retryFlagSpecs(words: { answer: string; giveUp: string }) {
+  return {
+    timeout: {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(UDP_TIMEOUT_MS / 1000),
+      description: `how long each try waits for ${words.answer}`,
+    },
+    retries: {
+      type: 'string',
+      valueName: 'N',
+      default: String(UDP_RETRIES),
+      description: `how many times to send again before ${words.giveUp}`,
+    },
+  } as const;
+}
+
+/**
+ * A client's `--timeout SECONDS` and `--retries N` flags, checked (usage errors for a zero
+ * timeout or a count outside 0 to 100), as askEach takes them.
+ */
+export function readRetryFlags(flags: { timeout: string; retries: string }): {
+  timeoutMs: number;
+  retries: number;
+} {
+  const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
+  if (timeoutMs === 0) throw new UsageError('--timeout must be more than 0 seconds');
+  return { timeoutMs, retries: toInteger(flags.retries, '--retries', 0, 100) };
+}
+
+/**
+ * For a client's entry point: on Ctrl+C or SIGTERM, closes the requester (once askEach has
+ * opened it) and exits 0. The exit is needed because a prompt may still hold stdin open,
+ * and we are done anyway. Returns the `opened` hook to hand to askEach.
+ */
+export function closeOnShutdown(): (requester: UdpRequester) => void {
+  let requester: UdpRequester | undefined;
+  onShutdown(async () => {
+    await requester?.close();
+    process.exit(0);
+  });
+  return (opened) => {
+    requester = opened;
+  };
 }

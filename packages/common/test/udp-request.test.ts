@@ -1,13 +1,20 @@
 // UdpRequester against small scripted servers on 127.0.0.1 port 0: an answer, a lost try
 // and its resend, a request nobody answers, and the datagrams it must not take as the answer
-// (from someone else, or from the server but not matching).
+// (from someone else, or from the server but not matching). Then askEach, the request loop
+// the UDP clients share, and the flags and words that go with it.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, expect, test } from 'vitest';
+import { hasIPv6, Recorder } from '../src/testing.js';
 import {
+  type AskOptions,
+  askEach,
+  describeUdpEvent,
   MAX_UDP_PAYLOAD_IPV4,
   MAX_UDP_PAYLOAD_IPV6,
+  readRetryFlags,
   type UdpEvent,
+  type UdpReply,
   UdpRequester,
 } from '../src/udp-request.js';
 
@@ -36,18 +43,10 @@ async function scriptedServer(
 
 /** A requester whose events a test can read, or wait for. */
 async function requester(port: number, host = HOST) {
-  const events: UdpEvent[] = [];
-  const waiters: { kind: string; resolve: (e: UdpEvent) => void }[] = [];
-  const client = await UdpRequester.open(host, port, (event) => {
-    events.push(event);
-    for (const w of waiters.splice(0)) {
-      if (w.kind === event.kind) w.resolve(event);
-      else waiters.push(w);
-    }
-  });
+  const events = new Recorder<UdpEvent>();
+  const client = await UdpRequester.open(host, port, events.push);
   opened.push(client);
-  const nextEvent = (kind: UdpEvent['kind']) =>
-    new Promise<UdpEvent>((resolve) => waiters.push({ kind, resolve }));
+  const nextEvent = (kind: UdpEvent['kind']) => events.waitFor((e) => e.kind === kind);
   return { client, events, nextEvent };
 }
 
@@ -62,7 +61,7 @@ test('takes the answer from the server, on the first try, with its round-trip ti
   expect(outcome).toMatchObject({ ok: true, from: `127.0.0.1:${server.port}`, tries: 1 });
   expect(outcome.ok && outcome.answer.toString()).toBe('hello');
   expect(outcome.ok && outcome.rttMs).toBeGreaterThan(0);
-  expect(events).toEqual([]);
+  expect(events.entries).toEqual([]);
 });
 
 test('sends again when a try goes unanswered, and gives no round-trip time then', async () => {
@@ -75,7 +74,7 @@ test('sends again when a try goes unanswered, and gives no round-trip time then'
   expect(outcome.ok).toBe(true);
   expect(outcome.tries).toBeGreaterThanOrEqual(2);
   expect(outcome.ok && outcome.rttMs).toBeNull();
-  expect(events[0]).toEqual({ kind: 'retry', attempt: 2, attempts: 6, timeoutMs: 200 });
+  expect(events.entries[0]).toEqual({ kind: 'retry', attempt: 2, attempts: 6, timeoutMs: 200 });
 });
 
 test('reports a request as lost after every try went unanswered', async () => {
@@ -84,7 +83,7 @@ test('reports a request as lost after every try went unanswered', async () => {
   const { client, events } = await requester(server.port);
   const outcome = await client.request(Buffer.from('anyone?'), { timeoutMs: 50, retries: 2 });
   expect(outcome).toEqual({ ok: false, tries: 3 });
-  expect(events.map((e) => e.kind)).toEqual(['retry', 'retry']);
+  expect(events.entries.map((e) => e.kind)).toEqual(['retry', 'retry']);
 });
 
 test('ignores a datagram from anyone but the server', async () => {
@@ -162,12 +161,7 @@ test('a datagram too large for UDP is refused with one clear line, and the next 
   expect(outcome.ok && outcome.answer.equals(largest)).toBe(true);
 });
 
-const hasIPv6 = await new Promise<boolean>((resolve) => {
-  const probe = dgram.createSocket('udp6').once('error', () => resolve(false));
-  probe.bind(0, '::1', () => probe.close(() => resolve(true)));
-});
-
-test.skipIf(!hasIPv6)(
+test.skipIf(!(await hasIPv6()))(
   'works over IPv6 (::1), where a datagram can be 20 bytes larger',
   async () => {
     // Checks the IPv6 path and its larger datagram limit.
@@ -182,3 +176,115 @@ test.skipIf(!hasIPv6)(
     );
   },
 );
+
+/**
+ * askEach over `texts` (as a client's line reader would give them) to the server on `port`,
+ * with what a test checks: the notes, how many requests were read, and whether the socket
+ * it opened is closed by now.
+ */
+function askAll(
+  port: number,
+  texts: (string | Buffer)[],
+  patience: Pick<AskOptions, 'timeoutMs' | 'retries'>,
+) {
+  const read: string[] = [];
+  async function* requests(): AsyncGenerator<Buffer> {
+    for (const text of texts) {
+      read.push(typeof text === 'string' ? text : `(${text.length} bytes)`);
+      yield Buffer.from(text);
+    }
+  }
+  const note = new Recorder();
+  let requester: UdpRequester | undefined;
+  const replies = askEach(requests(), {
+    host: HOST,
+    port,
+    ...patience,
+    note: note.push,
+    opened: (r) => {
+      requester = r;
+    },
+  });
+  const isClosed = async () => {
+    const probe = requester?.request(Buffer.from('more'), { timeoutMs: 50, retries: 0 });
+    const err = await probe?.catch((e: Error) => e);
+    return (err as Error | undefined)?.message === 'the requester is closed';
+  };
+  return { replies, read, note, isClosed };
+}
+
+test('askEach yields each reply before it reads the next request, and closes its socket at the end', async () => {
+  // Checks the loop's order (at a prompt, an answer prints before the next prompt), a refused
+  // datagram that does not end the run, the opened hook, and the close when requests run out.
+  const server = await scriptedServer(echo);
+  const tooBig = Buffer.alloc(MAX_UDP_PAYLOAD_IPV4 + 1);
+  const run = askAll(server.port, ['one', tooBig, 'two'], { timeoutMs: 5000, retries: 0 });
+  const seen: { kind: UdpReply['kind']; readSoFar: number }[] = [];
+  for await (const reply of run.replies) {
+    seen.push({ kind: reply.kind, readSoFar: run.read.length });
+    if (reply.kind === 'answered') {
+      expect(reply).toMatchObject({ from: `127.0.0.1:${server.port}`, tries: 1 });
+      expect(reply.answer.equals(reply.request)).toBe(true);
+    }
+    if (reply.kind === 'refused') {
+      expect(reply.message).toMatch(/^cannot send 65508 bytes to .*too long for one UDP datagram/);
+    }
+  }
+  expect(seen).toEqual([
+    { kind: 'answered', readSoFar: 1 },
+    { kind: 'refused', readSoFar: 2 },
+    { kind: 'answered', readSoFar: 3 },
+  ]);
+  expect(run.note.entries).toEqual([]);
+  expect(await run.isClosed()).toBe(true);
+});
+
+test('askEach tells a lost request with its tries and target, notes the retries, and closes when the caller stops early', async () => {
+  // Checks the lost reply against a server that never answers, the retry note, and the close
+  // when the caller breaks out of the loop before the requests run out.
+  const server = await scriptedServer(null);
+  const run = askAll(server.port, ['anyone?', 'never read'], { timeoutMs: 50, retries: 1 });
+  for await (const reply of run.replies) {
+    expect(reply).toEqual({
+      kind: 'lost',
+      request: Buffer.from('anyone?'),
+      tries: 2,
+      target: `127.0.0.1:${server.port}`,
+    });
+    break;
+  }
+  expect(run.read).toEqual(['anyone?']);
+  expect(run.note.entries).toEqual(['no answer within 0.05 s, sending again (try 2 of 2)']);
+  expect(await run.isClosed()).toBe(true);
+});
+
+test("describeUdpEvent words each event in one line, with the caller's words for a wrong answer", () => {
+  // Checks the notes a user reads on stderr while a request is under way.
+  const wrong = (data: Buffer) => `not the echo of this message ("${data}")`;
+  expect(describeUdpEvent({ kind: 'retry', attempt: 2, attempts: 3, timeoutMs: 500 }, wrong)).toBe(
+    'no answer within 0.5 s, sending again (try 2 of 3)',
+  );
+  const data = Buffer.from('late');
+  const from = '127.0.0.1:9';
+  expect(describeUdpEvent({ kind: 'ignored', reason: 'foreign', from, data }, wrong)).toBe(
+    'ignored 4 bytes from 127.0.0.1:9: not the server',
+  );
+  expect(describeUdpEvent({ kind: 'ignored', reason: 'not-the-answer', from, data }, wrong)).toBe(
+    'ignored 4 bytes from 127.0.0.1:9: not the echo of this message ("late")',
+  );
+  expect(describeUdpEvent({ kind: 'socket-error', message: 'EPERM' }, wrong)).toBe(
+    'socket error: EPERM',
+  );
+});
+
+test('readRetryFlags takes seconds and a count, and refuses a zero timeout or a count past 100', () => {
+  // Checks the two flags every UDP client takes, and their usage errors.
+  expect(readRetryFlags({ timeout: '0.25', retries: '0' })).toEqual({ timeoutMs: 250, retries: 0 });
+  expect(() => readRetryFlags({ timeout: '0', retries: '2' })).toThrow(
+    '--timeout must be more than 0 seconds',
+  );
+  expect(() => readRetryFlags({ timeout: '1', retries: '101' })).toThrow(
+    /^--retries must be a whole number from 0 to 100 \(got "101"\)$/,
+  );
+  expect(() => readRetryFlags({ timeout: 'soon', retries: '2' })).toThrow(/^--timeout must be/);
+});
