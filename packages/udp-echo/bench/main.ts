@@ -4,11 +4,11 @@
 // Each of K senders has its own socket and sends N datagrams, one at a time, each waiting
 // for its echo (no retries: an echo that does not come within --timeout counts as lost).
 import { fileURLToPath } from 'node:url';
+import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/bench/udp';
 import { runCli, toBytes, UsageError } from '@socket-lab/common';
 // The test helpers already start a program, wait for its `listening on` line, and stop it.
 import { hasPython3, spawnCli, spawnProgram } from '@socket-lab/common/testing';
-import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/bench/udp';
-import { isEchoOf } from '../src/client.js';
+import { isEchoOf } from '../src/protocol.js';
 
 const spec = {
   usage: 'pnpm --filter udp-echo bench',

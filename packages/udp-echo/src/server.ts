@@ -7,6 +7,7 @@
 // Run: pnpm --filter udp-echo start      Poke: nc -u 127.0.0.1 8888
 import type dgram from 'node:dgram';
 import { formatHostPort, previewBytes } from '@socket-lab/common';
+import { asciiUpper } from './protocol.js';
 
 export interface EchoServerOptions {
   /** Answer upper-cased, as seed 002's server does with `msg.upper()`. */
@@ -47,17 +48,4 @@ export function describeDatagram(data: Buffer, from: string, bufferBytes?: numbe
     line += ` (recvfrom(${bufferBytes}) would keep ${bufferBytes} and drop ${dropped})`;
   }
   return line;
-}
-
-/**
- * Python's `bytes.upper()`: only a-z change. Bytes of other characters (é, 中) are left
- * alone, so the answer is as long as the request and still valid UTF-8.
- */
-export function asciiUpper(data: Buffer): Buffer {
-  const out = Buffer.from(data);
-  for (let i = 0; i < out.length; i++) {
-    const b = out[i] as number;
-    if (b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 // The programs as a user runs them: real processes (node --import tsx src/bin/…), port 0,
 // piped stdin, --help, bad flags, a client talking to a port where nothing listens, and the
 // demo. Each start costs about a second, so there are few of these.
-import { hasPython3, runToEnd, startServer } from '@socket-lab/common/testing';
+import { hasPython3, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { boundSocket, closeAll } from './helpers.js';
 
@@ -32,6 +32,20 @@ test('start and client: piped lines come back, then SIGTERM stops the server wit
   await server.proc.waitFor(/3 bytes from 127\.0\.0\.1:\d+: udp\n/);
   expect(server.proc.stdout).not.toMatch(/not sent|exit/);
   expect(await server.proc.stop('SIGTERM')).toBe(0);
+});
+
+test('a client waiting for its next line stops on SIGINT (Ctrl+C) with code 0', async () => {
+  // Checks the Ctrl+C contract for a client mid-session: its socket open, stdin still open.
+  const server = await startServer(PKG, 'src/bin/start.ts');
+  stops.push(() => server.proc.kill());
+  const client = spawnCli(PKG, 'src/bin/client.ts', ['--port', String(server.port)], {
+    keepStdinOpen: true,
+  });
+  stops.push(() => client.kill());
+  client.child.stdin?.write('hello\n');
+  await client.waitFor(/^reply from .*: hello \(5 bytes/m);
+  expect(await client.stop('SIGINT')).toBe(0);
+  expect(client.stderr).toBe('');
 });
 
 test('a client talking to a port where nothing listens reports the loss and exits 1', async () => {

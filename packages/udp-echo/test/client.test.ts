@@ -1,21 +1,18 @@
 // The echo client in-process against servers on 127.0.0.1 port 0: one datagram per line,
-// the lines it skips, how it tells the echo of this message from other datagrams, and how
-// it reports a message that got no answer.
+// the lines it skips, how it tells the echo of this message from other datagrams (the rule
+// itself is in protocol.test.ts), and how it reports a message that got no answer.
+import { Recorder } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
-import { isEchoOf, runEchoClient } from '../src/client.js';
-import { boundSocket, closeAll, HOST, LogLines, startEcho } from './helpers.js';
+import { runEchoClient } from '../src/client.js';
+import { boundSocket, closeAll, HOST, linesOf, startEcho } from './helpers.js';
 
 afterEach(closeAll);
-
-async function* linesOf(...lines: string[]): AsyncGenerator<string> {
-  yield* lines;
-}
 
 test('sends one datagram per line, skips empty lines, and stops at "exit" without sending it', async () => {
   // Checks the line rules: one datagram each, blanks skipped, exit not sent, nor what follows.
   const { port, log } = await startEcho();
-  const out = new LogLines();
-  const note = new LogLines();
+  const out = new Recorder();
+  const note = new Recorder();
   const result = await runEchoClient({
     host: HOST,
     port,
@@ -25,25 +22,14 @@ test('sends one datagram per line, skips empty lines, and stops at "exit" withou
     note: note.push,
   });
   expect(result).toEqual({ sent: 2, answered: 2, unanswered: 0 });
-  expect(out.lines).toEqual([
+  expect(out.entries).toEqual([
     expect.stringMatching(
       new RegExp(`^reply from 127\\.0\\.0\\.1:${port}: hello \\(5 bytes, \\d+\\.\\d\\d ms\\)$`),
     ),
     expect.stringMatching(/: wörld \(6 bytes, /),
   ]);
-  expect(note.lines).toEqual(['2 messages, all answered']);
-  expect(log.lines.map((l) => l.replace(/^.*: /, ''))).toEqual(['hello', 'wörld']);
-});
-
-test('isEchoOf takes the same bytes or the same bytes upper-cased, nothing else', () => {
-  // Checks the echo test the client applies to every datagram from the server.
-  const hello = Buffer.from('hello');
-  expect(isEchoOf(Buffer.from('hello'), hello)).toBe(true);
-  expect(isEchoOf(Buffer.from('HELLO'), hello)).toBe(true); // seed 002's server
-  expect(isEchoOf(Buffer.from('hell'), hello)).toBe(false); // cut short
-  expect(isEchoOf(Buffer.from('HeLLO'), hello)).toBe(false);
-  expect(isEchoOf(Buffer.from('world'), hello)).toBe(false); // the echo of another message
-  expect(isEchoOf(Buffer.alloc(0), Buffer.alloc(0))).toBe(true);
+  expect(note.entries).toEqual(['2 messages, all answered']);
+  expect(log.entries.map((l) => l.replace(/^.*: /, ''))).toEqual(['hello', 'wörld']);
 });
 
 test('a late echo of the previous message is not taken as the answer to this one', async () => {
@@ -56,8 +42,8 @@ test('a late echo of the previous message is not taken as the answer to this one
     server.send(data, from.port, from.address);
     previous = data;
   });
-  const out = new LogLines();
-  const note = new LogLines();
+  const out = new Recorder();
+  const note = new Recorder();
   const result = await runEchoClient({
     host: HOST,
     port: server.address().port,
@@ -66,11 +52,11 @@ test('a late echo of the previous message is not taken as the answer to this one
     note: note.push,
   });
   expect(result.answered).toBe(2);
-  expect(out.lines.map((l) => l.replace(/ \(.*$/, ''))).toEqual([
+  expect(out.entries.map((l) => l.replace(/ \(.*$/, ''))).toEqual([
     expect.stringMatching(/: first$/),
     expect.stringMatching(/: second$/),
   ]);
-  expect(note.lines).toContainEqual(
+  expect(note.entries).toContainEqual(
     expect.stringMatching(
       /^ignored 5 bytes from 127\.0\.0\.1:\d+: not the echo of this message \("first"\)$/,
     ),
@@ -80,9 +66,9 @@ test('a late echo of the previous message is not taken as the answer to this one
 test('a message nobody answers is reported as lost, and the run counts it', async () => {
   // Checks the retry notes, the loss report and the count, against a server that never answers.
   const silent = await boundSocket(); // receives, never answers (like seed 001's server)
-  const received = new LogLines();
+  const received = new Recorder();
   silent.on('message', (data) => received.push(data.toString()));
-  const note = new LogLines();
+  const note = new Recorder();
   const result = await runEchoClient({
     host: HOST,
     port: silent.address().port,
@@ -93,19 +79,20 @@ test('a message nobody answers is reported as lost, and the run counts it', asyn
     note: note.push,
   });
   expect(result).toEqual({ sent: 1, answered: 0, unanswered: 1 });
-  expect(note.lines).toEqual([
+  expect(note.entries).toEqual([
     'no answer within 0.1 s, sending again (try 2 of 2)',
     `no answer to "anyone?" after 2 tries of 0.1 s: lost on the way there or back, or nothing listens on 127.0.0.1:${silent.address().port}`,
     '1 message, 0 answered, 1 without an answer',
   ]);
-  expect(await received.first(2)).toEqual(['anyone?', 'anyone?']);
+  await received.waitFor(/^anyone\?$/, 2);
+  expect(received.entries).toEqual(['anyone?', 'anyone?']);
 });
 
 test('a line too long for one datagram is refused with a clear note, and the next line still goes', async () => {
   // Checks that an oversized line is refused by the OS, reported, and does not end the run.
   const { port } = await startEcho();
-  const out = new LogLines();
-  const note = new LogLines();
+  const out = new Recorder();
+  const note = new Recorder();
   const result = await runEchoClient({
     host: HOST,
     port,
@@ -114,8 +101,8 @@ test('a line too long for one datagram is refused with a clear note, and the nex
     note: note.push,
   });
   expect(result).toEqual({ sent: 2, answered: 1, unanswered: 1 });
-  expect(note.lines[0]).toBe(
+  expect(note.entries[0]).toBe(
     `cannot send 70000 bytes to 127.0.0.1:${port}: too long for one UDP datagram (at most 65507 over IPv4)`,
   );
-  expect(out.lines).toEqual([expect.stringMatching(/: short \(5 bytes/)]);
+  expect(out.entries).toEqual([expect.stringMatching(/: short \(5 bytes/)]);
 });

@@ -1,9 +1,9 @@
 // Python 3 ports of the seeds' UDP programs (test/fixtures/) as real peers of ours: their
 // clients against our server, our client against their servers.
-import { hasPython3, spawnProgram, waitForListening } from '@socket-lab/common/testing';
+import { hasPython3, Recorder, spawnProgram, waitForListening } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { runEchoClient } from '../src/client.js';
-import { closeAll, HOST, LogLines, startEcho } from './helpers.js';
+import { closeAll, HOST, linesOf, startEcho } from './helpers.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 const python = hasPython3();
@@ -29,10 +29,6 @@ async function startSeedServer(script: string) {
   return waitForListening(proc);
 }
 
-async function* linesOf(...lines: string[]): AsyncGenerator<string> {
-  yield* lines;
-}
-
 test.skipIf(!python)("seed 002's client gets each line back from our server", async () => {
   // Checks our server against seed 002's real client, whose output shows the answer and its sender.
   const { port, log } = await startEcho();
@@ -41,13 +37,13 @@ test.skipIf(!python)("seed 002's client gets each line back from our server", as
   expect(seed.stdout).toBe(
     `>>: hello ('127.0.0.1', ${port})\n>>: >>: udp ('127.0.0.1', ${port})\n>>: `,
   );
-  expect(log.lines.map((l) => l.replace(/^.*: /, ''))).toEqual(['hello', 'udp']);
+  expect(log.entries.map((l) => l.replace(/^.*: /, ''))).toEqual(['hello', 'udp']);
 });
 
 test.skipIf(!python)("our client takes seed 002's upper-cased answers as the echo", async () => {
   // Checks that our echo matching accepts seed 002's upper-cased answers.
   const seed = await startSeedServer('seed002_udp_server.py');
-  const out = new LogLines();
+  const out = new Recorder();
   const result = await runEchoClient({
     host: HOST,
     port: seed.port,
@@ -56,7 +52,7 @@ test.skipIf(!python)("our client takes seed 002's upper-cased answers as the ech
     note: () => {},
   });
   expect(result).toEqual({ sent: 2, answered: 2, unanswered: 0 });
-  expect(out.lines.map((l) => l.replace(/^reply from [^:]+:\d+: | \(.*$/g, ''))).toEqual([
+  expect(out.entries.map((l) => l.replace(/^reply from [^:]+:\d+: | \(.*$/g, ''))).toEqual([
     'HELLO',
     'MIXED CASE 123',
   ]);
@@ -75,11 +71,8 @@ test.skipIf(!python)(
     );
     expect(seed.code).toBe(0);
     // Three datagrams: the seed meant to stop at "exit" and did not.
-    expect((await log.first(3)).map((l) => l.replace(/^.*: /, ''))).toEqual([
-      'hi',
-      'exit',
-      'still here',
-    ]);
+    await log.waitFor(/ from /, 3);
+    expect(log.entries.map((l) => l.replace(/^.*: /, ''))).toEqual(['hi', 'exit', 'still here']);
   },
 );
 
@@ -88,7 +81,7 @@ test.skipIf(!python)(
   async () => {
     // Checks that a server which only receives looks like loss to our client.
     const seed = await startSeedServer('seed001_udp_server.py');
-    const note = new LogLines();
+    const note = new Recorder();
     const result = await runEchoClient({
       host: HOST,
       port: seed.port,
@@ -99,7 +92,7 @@ test.skipIf(!python)(
       note: note.push,
     });
     expect(result).toEqual({ sent: 1, answered: 0, unanswered: 1 });
-    expect(note.lines[0]).toMatch(/^no answer to "echo\?" after 1 try of 0\.15 s/);
+    expect(note.entries[0]).toMatch(/^no answer to "echo\?" after 1 try of 0\.15 s/);
     await seed.proc.waitFor(/^echo\?$/m); // it did arrive: the server just never answers
   },
 );
@@ -111,7 +104,8 @@ test.skipIf(!python)(
     const { port, log } = await startEcho({ bufferBytes: 1024 });
     const seed = await runSeed('seed003_udp_client.py', [HOST, String(port), '0.01']);
     expect(seed.code).toBe(0);
-    const lines = await log.first(7);
+    await log.waitFor(/ from /, 7);
+    const lines = log.entries;
     expect(lines.map((l) => Number(l.split(' ')[0]))).toEqual([17, 1, 300, 1, 200, 1, 2000]);
     expect(lines[6]).toMatch(/\(recvfrom\(1024\) would keep 1024 and drop 976\)$/);
   },
