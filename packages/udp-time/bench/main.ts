@@ -4,9 +4,10 @@
 // own socket and asks N times, one at a time, each waiting for its answer (no retries: an
 // answer that does not come within --timeout counts as lost). Both servers answer in UTC.
 import { fileURLToPath } from 'node:url';
+import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/bench/udp';
 import { runCli } from '@socket-lab/common';
 import { hasPython3, spawnCli, spawnProgram } from '@socket-lab/common/testing';
-import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/bench/udp';
+import { DEFAULT_FORMAT, isErrorAnswer } from '../src/protocol.js';
 
 const spec = {
   usage: 'pnpm --filter udp-time bench',
@@ -18,7 +19,7 @@ const spec = {
     format: {
       type: 'string',
       valueName: 'F',
-      default: '%Y-%m-%d %X',
+      default: DEFAULT_FORMAT,
       description: 'the strftime format every request carries',
     },
   },
@@ -33,7 +34,7 @@ await runCli(spec, async ({ host, flags }) => {
     payload: () => format,
     // A time is not a copy of the request, so any answer from the server's address (which
     // UdpRequester checks) is the answer, unless it is one of our server's error lines.
-    isAnswer: (answer) => answer.length > 0 && !answer.toString().startsWith('error:'),
+    isAnswer: (answer) => answer.length > 0 && !isErrorAnswer(answer.toString()),
   });
   const pkg = fileURLToPath(new URL('..', import.meta.url));
   // The same zone on both sides: UTC, through --utc for ours and TZ for Python's strftime.

@@ -4,28 +4,25 @@
 // recv(1024) forever. An answer cannot be checked against the question here (any text is a
 // possible time), so the client takes the first datagram from the server's address and
 // sends from a new port after a loss, where a late answer to an old question cannot reach it.
+// That request loop is udp-echo's too (askEach, in common/src/udp-request.ts).
 // Run: pnpm --filter udp-time client      (with `pnpm --filter udp-time start` running)
 import { previewBytes } from '@socket-lab/common';
-import { type UdpEvent, UdpRequester } from '@socket-lab/common/udp-request';
+import {
+  askEach,
+  UDP_RETRIES,
+  UDP_TIMEOUT_MS,
+  type UdpClientOptions,
+} from '@socket-lab/common/udp-request';
+import { isErrorAnswer } from './protocol.js';
 
-export const TIMEOUT_MS = 1000;
-export const RETRIES = 2;
 /** The seed's prompt, in English. */
 export const PROMPT = 'time format (e.g. %Y %m %d)>> ';
 
-export interface TimeClientOptions {
-  host: string;
-  port: number;
+export interface TimeClientOptions extends UdpClientOptions {
   /** The formats to ask for, one per line; an empty line asks for the server's default. */
   formats: AsyncIterable<string>;
-  timeoutMs?: number;
-  retries?: number;
   /** Where answers go (stdout in the CLI). */
   out?: (line: string) => void;
-  /** Where retries, ignored datagrams and losses go (stderr in the CLI). */
-  note?: (line: string) => void;
-  /** Called once the socket is open, so Ctrl+C can close it. */
-  opened?: (requester: UdpRequester) => void;
 }
 
 export interface TimeClientResult {
@@ -40,40 +37,47 @@ export interface TimeClientResult {
 export async function runTimeClient(opts: TimeClientOptions): Promise<TimeClientResult> {
   const out = opts.out ?? console.log;
   const note = opts.note ?? console.error;
-  const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
-  const retries = opts.retries ?? RETRIES;
-  const requester = await UdpRequester.open(opts.host, opts.port, (e) => note(describeEvent(e)));
-  opts.opened?.(requester);
+  const timeoutMs = opts.timeoutMs ?? UDP_TIMEOUT_MS;
   const result: TimeClientResult = { asked: 0, answered: 0, errors: 0, unanswered: 0 };
-  try {
-    for await (const format of opts.formats) {
-      if (format.trim() === 'exit') break;
-      result.asked += 1;
-      let outcome: Awaited<ReturnType<UdpRequester['request']>>;
-      try {
-        outcome = await requester.request(Buffer.from(format), { timeoutMs, retries });
-      } catch (err) {
-        note((err as Error).message);
-        result.unanswered += 1;
-        continue;
-      }
-      if (!outcome.ok) {
-        result.unanswered += 1;
-        note(
-          `no answer after ${outcome.tries} ${outcome.tries === 1 ? 'try' : 'tries'} of ${timeoutMs / 1000} s: ` +
-            `lost on the way there or back, or nothing listens on ${requester.target}`,
-        );
-        continue;
-      }
+
+  // Any datagram from the server's address answers the question now pending (askEach's
+  // default). One that comes while nothing is pending is late: it answered an earlier one.
+  const replies = askEach(questions(opts.formats), {
+    ...opts,
+    note,
+    timeoutMs,
+    retries: opts.retries ?? UDP_RETRIES,
+    notTheAnswer: () => 'a late answer to an earlier question',
+  });
+  for await (const reply of replies) {
+    result.asked += 1;
+    if (reply.kind === 'answered') {
       result.answered += 1;
-      const text = printable(outcome.answer);
-      if (text.startsWith('error: ')) result.errors += 1;
+      const text = printable(reply.answer);
+      if (isErrorAnswer(text)) result.errors += 1;
       out(text);
+    } else if (reply.kind === 'lost') {
+      // Silence: the question or its answer is gone, or nobody listens there.
+      result.unanswered += 1;
+      const tries = `${reply.tries} ${reply.tries === 1 ? 'try' : 'tries'}`;
+      note(
+        `no answer after ${tries} of ${timeoutMs / 1000} s: ` +
+          `lost on the way there or back, or nothing listens on ${reply.target}`,
+      );
+    } else {
+      result.unanswered += 1;
+      note(reply.message); // the OS would not send it
     }
-  } finally {
-    await requester.close();
   }
   return result;
+}
+
+/** Each line is one question, as it is (an empty one included); `exit` stops. */
+async function* questions(formats: AsyncIterable<string>): AsyncGenerator<Buffer> {
+  for await (const format of formats) {
+    if (format.trim() === 'exit') return;
+    yield Buffer.from(format);
+  }
 }
 
 /**
@@ -89,17 +93,4 @@ function printable(answer: Buffer): string {
     if (control || c === 0xfffd) return previewBytes(answer, 1024);
   }
   return text;
-}
-
-function describeEvent(event: UdpEvent): string {
-  switch (event.kind) {
-    case 'retry':
-      return `no answer within ${event.timeoutMs / 1000} s, sending again (try ${event.attempt} of ${event.attempts})`;
-    case 'ignored':
-      return event.reason === 'foreign'
-        ? `ignored ${event.data.length} bytes from ${event.from}: not the server`
-        : `ignored ${event.data.length} bytes from ${event.from}: a late answer to an earlier question`;
-    case 'socket-error':
-      return `socket error: ${event.message}`;
-  }
 }

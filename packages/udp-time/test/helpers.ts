@@ -1,37 +1,38 @@
-// Shared by this package's tests: a time server on a port-0 socket at a fixed instant,
-// plain client sockets, and cleanup of both after each test.
-import dgram from 'node:dgram';
+// Shared by this package's tests: a time server on a port-0 socket at a fixed instant, whose
+// log a test can wait on (common/testing's Recorder), plain client sockets, and cleanup of
+// both after each test.
+import type dgram from 'node:dgram';
 import { once } from 'node:events';
+import { bindUdp } from '@socket-lab/common';
+import { Recorder } from '@socket-lab/common/testing';
 import { serveTime } from '../src/server.js';
-import type { TimeFields } from '../src/strftime.js';
-import { TimeZone } from '../src/zone.js';
+import type { TimeFields } from '../src/time-format/strftime.js';
+import { TimeZone } from '../src/time-format/zone.js';
 
 export const HOST = '127.0.0.1';
 /** 2023-11-14 22:13:20 UTC: every server in these tests says it is this moment. */
 export const FIXED_MS = 1_700_000_000_000;
 const open: dgram.Socket[] = [];
 
+/** Closes every socket the helpers opened (call it in afterEach). */
 export async function closeAll(): Promise<void> {
-  await Promise.all(
-    open.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
-  );
+  await Promise.all(open.splice(0).map((s) => new Promise<void>((resolve) => s.close(resolve))));
 }
 
+/** A UDP socket bound to port 0 on `host`, closed after the test. */
 export async function boundSocket(host = HOST): Promise<dgram.Socket> {
-  const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  socket.bind(0, host);
-  await once(socket, 'listening');
+  const { socket } = await bindUdp({ host, port: 0, log: null });
   open.push(socket);
   return socket;
 }
 
 /** A time server on port 0 in `zone`, whose clock stands still at FIXED_MS unless given one. */
 export async function startTime(zone = TimeZone.utc(), host = HOST, clockMs = () => FIXED_MS) {
-  const lines: string[] = [];
+  const log = new Recorder();
   const socket = await boundSocket(host);
   const now = (): TimeFields => zone.fieldsAt(clockMs());
-  serveTime(socket, { now, log: (line) => lines.push(line) });
-  return { socket, port: socket.address().port, lines };
+  serveTime(socket, { now, log: log.push });
+  return { socket, port: socket.address().port, log };
 }
 
 /** Sends one datagram from `client` and resolves with the text of the next one it gets. */
@@ -44,4 +45,9 @@ export async function ask(
   const answer = once(client, 'message');
   client.send(request, port, host);
   return ((await answer)[0] as Buffer).toString('utf8');
+}
+
+/** Lines as a client reads them from stdin, for the in-process client tests. */
+export async function* linesOf(...lines: string[]): AsyncGenerator<string> {
+  yield* lines;
 }

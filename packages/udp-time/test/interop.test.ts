@@ -4,8 +4,8 @@
 import { hasPython3, spawnProgram, waitForListening } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { runTimeClient } from '../src/client.js';
-import { TimeZone } from '../src/zone.js';
-import { closeAll, HOST, startTime } from './helpers.js';
+import { TimeZone } from '../src/time-format/zone.js';
+import { closeAll, HOST, linesOf, startTime } from './helpers.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 const python = hasPython3();
@@ -24,10 +24,6 @@ async function startSeedServer(tz: string) {
   });
   stops.push(() => proc.kill());
   return waitForListening(proc);
-}
-
-async function* linesOf(...lines: string[]): AsyncGenerator<string> {
-  yield* lines;
 }
 
 test.skipIf(!python)(

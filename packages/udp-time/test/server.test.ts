@@ -1,9 +1,10 @@
 // The time server: answerTime's rules as plain function calls, then the server in-process
 // on 127.0.0.1 port 0 with the clock fixed, sent the datagrams a naive server trips over.
+import { hasIPv6 } from '@socket-lab/common/testing';
 import { UdpRequester } from '@socket-lab/common/udp-request';
 import { afterEach, expect, test } from 'vitest';
 import { answerTime, MAX_ANSWER_BYTES, MAX_FORMAT_BYTES } from '../src/server.js';
-import { TimeZone } from '../src/zone.js';
+import { TimeZone } from '../src/time-format/zone.js';
 import { ask, boundSocket, closeAll, FIXED_MS, HOST, startTime } from './helpers.js';
 
 afterEach(closeAll);
@@ -49,11 +50,11 @@ test('bytes that are not UTF-8, or a NUL, get an error answer instead of an exce
 
 test('answers each datagram to its sender and logs the question and the answer', async () => {
   // Checks the answers and the log lines over a real socket.
-  const { port, lines } = await startTime(TimeZone.named('Asia/Shanghai'));
+  const { port, log } = await startTime(TimeZone.named('Asia/Shanghai'));
   const client = await boundSocket();
   expect(await ask(client, port, '%Y-%m-%d %H:%M:%S %Z')).toBe('2023-11-15 06:13:20 CST');
   expect(await ask(client, port, '')).toBe('2023-11-15 06:13:20');
-  expect(lines).toEqual([
+  expect(log.entries).toEqual([
     `127.0.0.1:${client.address().port} asked "%Y-%m-%d %H:%M:%S %Z" → "2023-11-15 06:13:20 CST"`,
     `127.0.0.1:${client.address().port} asked (empty: the default format) → "2023-11-15 06:13:20"`,
   ]);
@@ -61,7 +62,7 @@ test('answers each datagram to its sender and logs the question and the answer',
 
 test('bad input over the wire: non-UTF-8, a 5,000-byte format, a 60,000-byte datagram', async () => {
   // Checks the issue's bad inputs over a real socket, then that a good question still works.
-  const { port, lines } = await startTime();
+  const { port, log } = await startTime();
   const client = await boundSocket();
   expect(await ask(client, port, Buffer.from([0xc3, 0x28]))).toBe(
     'error: format is not valid UTF-8',
@@ -73,12 +74,12 @@ test('bad input over the wire: non-UTF-8, a 5,000-byte format, a 60,000-byte dat
     'error: format too long (60000 bytes, at most 256)',
   );
   expect(await ask(client, port, '%Y')).toBe('2023');
-  expect(lines[0]).toMatch(/asked "\\xc3\(" → "error: format is not valid UTF-8"$/);
+  expect(log.entries[0]).toMatch(/asked "\\xc3\(" → "error: format is not valid UTF-8"$/);
 });
 
 test('keeps answering after a burst of 10,000 datagrams', async () => {
   // Checks that 10,000 mixed datagrams (good, bad, too long) leave the server answering.
-  const { port, lines } = await startTime();
+  const { port, log } = await startTime();
   const client = await boundSocket();
   let answers = 0;
   client.on('message', () => {
@@ -108,18 +109,13 @@ test('keeps answering after a burst of 10,000 datagrams', async () => {
   await asker.close();
   expect(outcome.ok && outcome.answer.toString()).toBe('22:13:20');
   expect(answers).toBeGreaterThan(0);
-  expect(lines.length).toBeLessThanOrEqual(BURST + 11);
+  expect(log.entries.length).toBeLessThanOrEqual(BURST + 11);
 });
 
-const hasIPv6 = await boundSocket('::1').then(
-  () => closeAll().then(() => true),
-  () => false,
-);
-
-test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+test.skipIf(!(await hasIPv6()))('works over IPv6 (::1)', async () => {
   // Checks an answer and the bracketed address in the log over IPv6.
-  const { port, lines } = await startTime(TimeZone.utc(), '::1');
+  const { port, log } = await startTime(TimeZone.utc(), '::1');
   const client = await boundSocket('::1');
   expect(await ask(client, port, '%Z', '::1')).toBe('UTC');
-  expect(lines[0]).toMatch(/^\[::1\]:\d+ asked "%Z" → "UTC"$/);
+  expect(log.entries[0]).toMatch(/^\[::1\]:\d+ asked "%Z" → "UTC"$/);
 });

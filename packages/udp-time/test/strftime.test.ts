@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hasPython3 } from '@socket-lab/common/testing';
 import { describe, expect, test } from 'vitest';
-import { FormatError, strftime } from '../src/strftime.js';
-import { TimeZone } from '../src/zone.js';
+import { FormatError, strftime } from '../src/time-format/strftime.js';
+import { TimeZone } from '../src/time-format/zone.js';
 
 const LETTERS = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ%'];
 const FORMATS = [

@@ -4,7 +4,7 @@
 import { bindUdp, exitQuietlyWhenStdoutCloses } from '@socket-lab/common';
 import { runTimeClient } from '../client.js';
 import { serveTime } from '../server.js';
-import { TimeZone } from '../zone.js';
+import { TimeZone } from '../time-format/zone.js';
 
 exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 

@@ -1,8 +1,9 @@
 // `pnpm --filter udp-time start [--utc | --tz ZONE]`: seed 002's UDP time server. Each
 // datagram is a strftime format; the answer is the time now in that format.
 import { bindUdp, onShutdown, runCli, UsageError } from '@socket-lab/common';
-import { DEFAULT_FORMAT, MAX_ANSWER_BYTES, MAX_FORMAT_BYTES, serveTime } from '../server.js';
-import { TimeZone } from '../zone.js';
+import { DEFAULT_FORMAT } from '../protocol.js';
+import { MAX_ANSWER_BYTES, MAX_FORMAT_BYTES, serveTime } from '../server.js';
+import { TimeZone } from '../time-format/zone.js';
 
 const spec = {
   usage: 'pnpm --filter udp-time start',
