@@ -168,3 +168,112 @@ test('a client is told where it connects; a program with no sockets has no --hos
   expect(() => parseCli(offline, ['--port', '1'], {})).toThrow('unknown flag --port');
   expect(parseCli(offline, [], { PORT: 'not a port' }).flags.upper).toBe(false);
 });
+
+describe('edges that pin the rules', () => {
+  test('a port is digits only: no exponent, hex, sign or trailing text; spaces around are fine', () => {
+    expect(toPort('8080')).toBe(8080);
+    expect(toPort(' 9000 ')).toBe(9000);
+    for (const bad of ['1e3', '0x50', '+80', '80abc', 'abc80', '8 0']) {
+      expect(() => toPort(bad), bad).toThrow(
+        `--port must be a whole number from 0 to 65535 (got "${bad}")`,
+      );
+    }
+    expect(() => toPort('x', 'PORT')).toThrow(/^PORT must be/);
+  });
+
+  test('toInteger takes its bounds exactly, several digits, and a sign only where min allows', () => {
+    expect(toInteger('10', '--n', 1, 10)).toBe(10);
+    expect(toInteger('1', '--n', 1, 10)).toBe(1);
+    expect(toInteger('1234', '--n')).toBe(1234);
+    expect(toInteger(' 42 ', '--n')).toBe(42);
+    expect(toInteger('-5', '--n', -10, 10)).toBe(-5);
+    expect(() => toInteger('11', '--n', 1, 10)).toThrow(
+      '--n must be a whole number from 1 to 10 (got "11")',
+    );
+    for (const bad of ['1e3', '12abc', 'abc12', '9007199254740993']) {
+      expect(() => toInteger(bad, '--n'), bad).toThrow(UsageError);
+    }
+  });
+
+  test('a duration may be exactly its maximum, not a hair more, and has no trailing text', () => {
+    expect(toMilliseconds('86400', '--t')).toBe(86_400_000);
+    expect(toMilliseconds('12.25', '--t')).toBe(12_250);
+    expect(toMilliseconds('.125', '--t')).toBe(125);
+    expect(toMilliseconds(' 2 ', '--t')).toBe(2000);
+    expect(toMilliseconds('10', '--t', 10)).toBe(10_000);
+    expect(() => toMilliseconds('10.5', '--t', 10)).toThrow(
+      '--t must be a number of seconds from 0 to 10 (got "10.5")',
+    );
+    for (const bad of ['86400.001', '1.5abc', 'abc1.5', '.5x', 'x.5', '5.']) {
+      expect(() => toMilliseconds(bad, '--t'), bad).toThrow(UsageError);
+    }
+  });
+
+  test('sizes: decimals of a unit, a B or iB after it, and nothing past 2^53', () => {
+    expect(toBytes('1.25K', '--s')).toBe(1280);
+    expect(toBytes('10MB', '--s')).toBe(10 * 1024 ** 2);
+    expect(toBytes('2KiB', '--s')).toBe(2048);
+    expect(toBytes('3 g', '--s')).toBe(3 * 1024 ** 3);
+    expect(toBytes(' 64K ', '--s')).toBe(65536);
+    expect(toBytes('1.5', '--s')).toBe(1);
+    expect(toBytes('9007199254740991', '--s')).toBe(Number.MAX_SAFE_INTEGER);
+    for (const bad of ['9007199254740993', '8388608G', '1.K', 'K1', '1KK', '1Bi']) {
+      expect(() => toBytes(bad, '--s'), bad).toThrow(
+        `--s must be a size such as 512, 64K, 10M or 1G (got "${bad}")`,
+      );
+    }
+  });
+
+  test('an unknown short flag is named as typed; a UsageError says what it is', () => {
+    expect(() => parseCli(spec, ['-z'], {})).toThrow('unknown flag -z');
+    expect(new UsageError('x').name).toBe('UsageError');
+  });
+
+  test('an empty or blank --host is refused', () => {
+    expect(() => parseCli(spec, ['--host', ''], {})).toThrow('--host must not be empty');
+    expect(() => parseCli(spec, ['--host= '], {})).toThrow('--host must not be empty');
+  });
+
+  test('a program flag may repeat, take a short name, and default to none', () => {
+    const multi = {
+      ...spec,
+      flags: {
+        tag: { type: 'string', short: 't', multiple: true, description: 'tags' },
+        loud: { type: 'boolean', short: 'l', description: 'loud' },
+      },
+    } as const satisfies CliSpec;
+    expect(parseCli(multi, [], {}).flags).toEqual({ tag: [], loud: false });
+    expect(parseCli(multi, ['-t', 'a', '--tag', 'b', '-l'], {}).flags).toEqual({
+      tag: ['a', 'b'],
+      loud: true,
+    });
+  });
+
+  test('--help shows positionals, notes, value names, and no default for empty or false', () => {
+    const text = formatUsage({
+      ...spec,
+      positionals: 'FILE...',
+      notes: ['example: send a file'],
+      flags: {
+        out: { type: 'string', description: 'where', default: '' },
+        quiet: { type: 'boolean', description: 'hush', default: false },
+        level: { type: 'string', short: 'L', description: 'how much' },
+      },
+    });
+    expect(text.split('\n')).toEqual([
+      'usage: pnpm --filter demo start [flags] FILE...',
+      '',
+      'A test program.',
+      '',
+      'flags:',
+      '  --host HOST        address to bind (default 127.0.0.1; env HOST)',
+      '  -p, --port PORT    port to listen on, 0 picks a free one (default 8888; env PORT)',
+      '  --out VALUE        where',
+      '  --quiet            hush',
+      '  -L, --level VALUE  how much',
+      '  -h, --help         show this help',
+      '',
+      'example: send a file',
+    ]);
+  });
+});

@@ -65,3 +65,30 @@ test('the unsafe set: controls, bidi, zero-width; not ordinary text', () => {
     expect(isUnsafeForTerminal(cp), cp.toString(16)).toBe(false);
   }
 });
+
+test('UTF-8 at its edges: the first and last of each length, and what lies just outside', () => {
+  // Valid: U+0080 (a C1 control, so escaped), U+07FF, U+0800, U+FFFD, U+10000, U+10FFFF.
+  expect(previewBytes(b(0xc2, 0x80))).toBe('\\xc2\\x80');
+  expect(previewBytes(b(0xdf, 0xbf))).toBe('\u07ff');
+  expect(previewBytes(Buffer.from('©'))).toBe('©'); // 0xc2 0xa9: the lowest lead byte
+  expect(previewBytes(b(0xe0, 0xa0, 0x80))).toBe('\u0800');
+  expect(previewBytes(b(0xef, 0xbf, 0xbd))).toBe('\ufffd');
+  expect(previewBytes(b(0xf0, 0x90, 0x80, 0x80))).toBe('\u{10000}');
+  expect(previewBytes(b(0xf4, 0x8f, 0xbf, 0xbf))).toBe('\u{10ffff}');
+  // Not UTF-8: a lone lead byte 0xc1/0xf5, overlong 3- and 4-byte forms, past U+10FFFF,
+  // a continuation byte missing, a sequence cut by the end of the input.
+  expect(previewBytes(b(0xc1, 0x80))).toBe('\\xc1\\x80');
+  expect(previewBytes(b(0xe0, 0x80, 0x80))).toBe('\\xe0\\x80\\x80');
+  expect(previewBytes(b(0xf0, 0x80, 0x80, 0x80))).toBe('\\xf0\\x80\\x80\\x80');
+  expect(previewBytes(b(0xf4, 0x90, 0x80, 0x80))).toBe('\\xf4\\x90\\x80\\x80');
+  expect(previewBytes(b(0xf5, 0x80, 0x80, 0x80))).toBe('\\xf5\\x80\\x80\\x80');
+  expect(previewBytes(b(0xe4, 0x41, 0x42))).toBe('\\xe4AB');
+  expect(previewBytes(b(0xed, 0xbf, 0xbf))).toBe('\\xed\\xbf\\xbf'); // U+DFFF, the last surrogate
+  expect(previewBytes(b(0x41, 0xf0, 0x9f, 0x98))).toBe('A\\xf0\\x9f\\x98');
+  expect(previewBytes(Buffer.from('😀'))).toBe('😀');
+});
+
+test('word joiners and invisible operators are escaped, the characters around them are not', () => {
+  expect(safeText('\u2060\u2064\u205f\u2065')).toBe('\\u{2060}\\u{2064}\u205f\u2065');
+  expect(safeText('\u200a\u2010\u2027\u202f')).toBe('\u200a\u2010\u2027\u202f');
+});
