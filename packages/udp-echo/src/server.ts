@@ -3,7 +3,9 @@
 // receives from everybody, and each datagram carries its sender's address (recvfrom). It has
 // no streams either: a datagram arrives whole or not at all, never merged with the next one
 // and never split (seed 003), so the echo needs no framing. It rebuilds the UDP servers of
-// seeds 001, 002 (`--upper`) and 003 (`--buffer 1024`).
+// seeds 001, 002 (`--upper`) and 003 (`--buffer 1024`). The socket comes in bound
+// (socket() and bind() are src/bin/start.ts's, through common's bindUdp): this file is all a
+// UDP server does once it has one. The other half is src/client.ts.
 // Run: pnpm --filter udp-echo start      Poke: nc -u 127.0.0.1 8888
 import type dgram from 'node:dgram';
 import { formatHostPort, previewBytes } from '@socket-lab/common';
@@ -29,6 +31,7 @@ export function serveEcho(socket: dgram.Socket, opts: EchoServerOptions = {}): v
   // Without a listener, an 'error' is thrown and would stop the server for everyone.
   socket.on('error', (err) => log?.(`socket error: ${err.message}`));
 
+  // recvfrom(): one whole datagram, and the address and port it came from.
   socket.on('message', (data, rinfo) => {
     if (log)
       log(describeDatagram(data, formatHostPort(rinfo.address, rinfo.port), opts.bufferBytes));
