@@ -1,5 +1,6 @@
 // The figures every bench prints: nearest-rank percentiles and the Markdown table.
 import { expect, test } from 'vitest';
+import { compare, limit } from '../src/report.js';
 import { formatRatio, percentile } from '../src/stats.js';
 import { markdownTable } from '../src/table.js';
 
@@ -33,4 +34,26 @@ test('a table pads names left and figures right, with a Markdown rule', () => {
     '| ours        | 1,000 |',
     '| python seed |    20 |',
   ]);
+});
+
+test('a comparison is ours over the anchor, inverted for costs, and says whether the goal is met', () => {
+  const rows = [
+    { name: 'ours', figures: { 'MB/s': 900, 'peak RSS MB': 80 } },
+    { name: 'nc', figures: { 'MB/s': 1000, 'peak RSS MB': 4 } },
+  ];
+  expect(compare(rows, { figure: 'MB/s', row: 'ours', anchor: 'nc', goal: 0.9 })).toMatchObject({
+    value: 900,
+    anchorValue: 1000,
+    ratio: 0.9,
+    met: true,
+  });
+  expect(compare(rows, { figure: 'MB/s', row: 'ours', anchor: 'missing' })).toMatchObject({
+    ratio: null,
+    met: null,
+  });
+  expect(
+    compare(rows, { figure: 'peak RSS MB', row: 'ours', anchor: 'nc', lowerIsBetter: true }).ratio,
+  ).toBe(0.05);
+  expect(limit(rows, { figure: 'peak RSS MB', row: 'ours', max: 100 }).met).toBe(true);
+  expect(limit(rows, { figure: 'peak RSS MB', row: 'ours', max: 50 }).met).toBe(false);
 });
