@@ -75,7 +75,10 @@ export function maskVolatile(text: string): string {
     .replace(/\d{4}-\d{2}-\d{2}/g, 'DATE')
     .replace(/\b\d{1,2}:\d{2}:\d{2}(\.\d+)?\b/g, 'TIME')
     .replace(/(:|port |--port )[1-6]\d{4}\b/g, '$1PORT')
-    .replace(/(?<![\d.])\d[\d,]*(\.\d+)?(?= ?(ms|s|µs|us|MB\/s|GB\/s|KB\/s|MiB\/s|B\/s|x|×|%)(?![\w]))/g, 'N')
+    .replace(
+      /(?<![\d.])\d[\d,]*(\.\d+)?(?= ?(ms|s|µs|us|MB\/s|GB\/s|KB\/s|MiB\/s|B\/s|x|×|%)(?![\w]))/g,
+      'N',
+    )
     .replace(/(?<![\d.])\d+\.\d+(?![\d.])/g, 'N')
     .replace(/[ \t]+$/gm, '');
 }

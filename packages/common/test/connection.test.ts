@@ -54,7 +54,7 @@ test('connectTcp resolves with an open socket that can talk', async () => {
 
 test('connectTcp to a closed port rejects with one line naming the address', async () => {
   const port = await serve(() => {});
-  closers.splice(0).forEach((close) => close()); // the port is free again
+  for (const close of closers.splice(0)) close(); // the port is free again
   const err = await connectTcp({ host: HOST, port }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(FatalError);
   expect((err as Error).message).toBe(
