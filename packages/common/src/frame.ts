@@ -9,6 +9,11 @@
 // anything) and returns whole frames. "Not a whole frame yet" is a normal result, not an
 // error. The two real errors are a header that claims more than we allow, and a stream
 // that ends in the middle of a frame.
+//
+// FrameDecoder has two ways in, on the same state. push() is the one to read: it walks the
+// chunk byte by byte through a header, then takes the payload. scan() is the fast path
+// for many small frames: it finds whole frames in place and passes offsets, not Buffers.
+// The tests prove the two give the same frames and errors, however the stream is cut.
 
 /** The header: a 32-bit unsigned length, big-endian ("network byte order"). */
 export const FRAME_HEADER_BYTES = 4;
@@ -82,6 +87,7 @@ export class FrameDecoder {
   private headerValue = 0;
   /** Payload length of the frame being gathered, or -1 while between frames. */
   private expected = -1;
+  /** The payload so far, as the chunks cut it, and how many bytes that is. */
   private pieces: Buffer[] = [];
   private gathered = 0;
   private failed: FrameError | undefined;
@@ -112,21 +118,47 @@ export class FrameDecoder {
    * throws. So the frames a stream yields never depend on how it was cut.
    */
   push(chunk: Buffer): Buffer[] {
+    if (this.failed) throw this.failed;
     const frames: Buffer[] = [];
-    this.scan(chunk, (bytes, start, end) => {
-      frames.push(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
-    });
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.expected < 0) {
+        // Between frames: the next byte is a header byte. A header can be split too.
+        this.headerValue = this.headerValue * 256 + (chunk[at++] as number);
+        this.headerFilled += 1;
+        if (this.headerFilled < FRAME_HEADER_BYTES) continue;
+        const length = this.headerValue;
+        this.headerFilled = 0;
+        this.headerValue = 0;
+        if (!this.accept(length, frames.length)) return frames;
+        this.expected = length;
+      }
+      // Inside a frame: take as much of its payload as this chunk has.
+      const take = Math.min(this.expected - this.gathered, chunk.length - at);
+      const piece = chunk.subarray(at, at + take);
+      at += take;
+      if (take === this.expected) {
+        frames.push(piece); // all of it was in this chunk: a view, no copy
+        this.expected = -1;
+      } else {
+        // Part of it: keep the piece; the chunk with the last one completes the frame.
+        if (take > 0) this.pieces.push(piece);
+        this.gathered += take;
+        if (this.gathered === this.expected) frames.push(this.completeFrame());
+      }
+    }
     return frames;
   }
 
   /**
    * push() without a Buffer per frame: calls `onFrame(bytes, start, end)` for each whole
-   * frame, whose payload is `bytes[start..end)`, and returns how many there were. For many
-   * small frames this is several times faster than push(), whose cost is mostly creating a
-   * view for each frame (see the sticky-packets bench). `bytes` is the chunk itself, or
-   * the one copy of a frame that spanned chunks; read it during the call, or take
-   * `bytes.subarray(start, end)` to keep it. Errors as push(). If `onFrame` throws, the
-   * rest of that chunk is lost: don't use the decoder again.
+   * frame, whose payload is `bytes[start..end)`, and returns how many there were. Creating
+   * a view is most of what push() spends on a small frame, so a consumer that reads each
+   * frame during the call (a counter, a parser that copies out its fields) goes much
+   * faster this way. `bytes` is the chunk itself, or the one copy of a frame that spanned
+   * chunks; read it during the call, or take `bytes.subarray(start, end)` to keep it.
+   * Errors as push(). If `onFrame` throws, the rest of that chunk is lost: don't use the
+   * decoder again.
    */
   scan(chunk: Buffer, onFrame: (bytes: Buffer, start: number, end: number) => void): number {
     if (this.failed) throw this.failed;
@@ -154,18 +186,13 @@ export class FrameDecoder {
       this.gathered += take;
       offset += take;
       if (this.gathered < this.expected) return count;
-      // One piece: the payload came in a single chunk after its header, a view will do.
-      const [first] = this.pieces;
-      const frame =
-        this.pieces.length === 1 && first ? first : Buffer.concat(this.pieces, this.expected); // the one copy
-      this.pieces = [];
-      this.gathered = 0;
-      this.expected = -1;
+      const frame = this.completeFrame();
       onFrame(frame, 0, frame.length);
       count += 1;
     }
 
-    // 2. Every whole frame inside this chunk, found in place: no copy. This is the hot loop.
+    // 2. Every whole frame inside this chunk, found in place: no copy, no Buffer. This loop
+    // is why scan() exists; everything else here is the same bookkeeping as push().
     while (end - offset >= FRAME_HEADER_BYTES) {
       const length = chunk.readUInt32BE(offset);
       if (!this.accept(length, count)) return count;
@@ -197,22 +224,22 @@ export class FrameDecoder {
    */
   end(): void {
     if (this.failed) throw this.failed;
-    if (this.expected >= 0) {
-      const missing = this.expected - this.gathered;
-      throw new FrameError(
-        'FRAME_TRUNCATED',
-        `stream ended mid-frame: got ${this.gathered} of ${this.expected} payload bytes, ${missing} missing`,
-        missing,
-      );
-    }
-    if (this.headerFilled > 0) {
-      const missing = FRAME_HEADER_BYTES - this.headerFilled;
-      throw new FrameError(
-        'FRAME_TRUNCATED',
-        `stream ended mid-header: got ${this.headerFilled} of ${FRAME_HEADER_BYTES} header bytes, ${missing} missing`,
-        missing,
-      );
-    }
+    if (this.bufferedBytes > 0) throw frameTruncatedError(this.bufferedBytes, this.expected);
+  }
+
+  /**
+   * The frame whose last byte just came: its one piece as is (a view into the chunk), or
+   * its pieces copied into one Buffer. The decoder is then between frames again.
+   */
+  private completeFrame(): Buffer {
+    const frame =
+      this.pieces.length === 1
+        ? (this.pieces[0] as Buffer)
+        : Buffer.concat(this.pieces, this.expected);
+    this.pieces = [];
+    this.gathered = 0;
+    this.expected = -1;
+    return frame;
   }
 
   /**
@@ -222,13 +249,46 @@ export class FrameDecoder {
    */
   private accept(length: number, framesSoFar: number): boolean {
     if (length <= this.maxFrameBytes) return true;
-    this.failed = new FrameError(
-      'FRAME_TOO_LARGE',
-      `frame header claims ${length} bytes, more than the ${this.maxFrameBytes}-byte limit`,
-    );
+    this.failed = frameTooLargeError(length, this.maxFrameBytes);
     if (framesSoFar === 0) throw this.failed;
     return false;
   }
+}
+
+/**
+ * The error for a header that claims more than `maxFrameBytes`. Every decoder of this
+ * format says it the same way (sticky-packets' lesson decoder too), so tests and logs
+ * can compare them.
+ */
+export function frameTooLargeError(length: number, maxFrameBytes: number): FrameError {
+  return new FrameError(
+    'FRAME_TOO_LARGE',
+    `frame header claims ${length} bytes, more than the ${maxFrameBytes}-byte limit`,
+  );
+}
+
+/**
+ * The error for a stream that ended inside a frame, with `heldBytes` of it received: its
+ * header's first bytes while `payloadLength` is still unknown (-1), or the header and
+ * part of the payload. `missingBytes` says how many never came (for a cut header, the
+ * header bytes missing: the payload's size was never known).
+ */
+export function frameTruncatedError(heldBytes: number, payloadLength: number): FrameError {
+  if (payloadLength < 0) {
+    const missing = FRAME_HEADER_BYTES - heldBytes;
+    return new FrameError(
+      'FRAME_TRUNCATED',
+      `stream ended mid-header: got ${heldBytes} of ${FRAME_HEADER_BYTES} header bytes, ${missing} missing`,
+      missing,
+    );
+  }
+  const got = heldBytes - FRAME_HEADER_BYTES;
+  const missing = payloadLength - got;
+  return new FrameError(
+    'FRAME_TRUNCATED',
+    `stream ended mid-frame: got ${got} of ${payloadLength} payload bytes, ${missing} missing`,
+    missing,
+  );
 }
 
 /**

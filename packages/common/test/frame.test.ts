@@ -1,6 +1,8 @@
 // The length-prefix codec: property tests (fast-check) that cut the encoded stream in every
 // way TCP could, and hostile headers that must be refused before anything is allocated.
-// The decoder is also checked against a plain reference parser on arbitrary bytes.
+// The decoder is also checked against a plain reference parser on arbitrary bytes, and its
+// two ways in, push() (the plain one) and scan() (the fast one), against each other.
+// sticky-packets/test/decoder.test.ts holds its lesson decoder to the same frames and errors.
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
@@ -184,6 +186,22 @@ test('scan() gives what push() gives, as offsets: same frames, same errors, same
         expect(attempt(() => scanned.end())).toEqual(attempt(() => pushed.end()));
       },
     ),
+    RUNS,
+  );
+});
+
+test('push() and scan() share one state: taking turns on one decoder loses nothing', () => {
+  fc.assert(
+    fc.property(messages, cuts, fc.array(fc.boolean(), { minLength: 1 }), (list, points, turns) => {
+      const decoder = new FrameDecoder({ maxFrameBytes: MAX });
+      const got: string[] = [];
+      cutStream(encodeAll(list), points).forEach(({ chunk }, i) => {
+        if (turns[i % turns.length]) got.push(...decoder.push(chunk).map(hex));
+        else decoder.scan(chunk, (b, start, end) => got.push(hex(b.subarray(start, end))));
+      });
+      decoder.end();
+      expect(got).toEqual(list.map(hex));
+    }),
     RUNS,
   );
 });
