@@ -1,10 +1,22 @@
-// When the sender writes and when the receiver reads. The seed leaves it to chance: both
-// sides sleep a random moment (`time.sleep(random.random())`), so whether writes merge
-// depends on the run. The programs do the same. The demo and the tests need the lesson
-// every time, so `lockstep` makes the conditions instead: the receiver waits while a
-// group of writes piles up, then reads.
+// Support: when the sender writes and when the receiver reads. The seed leaves it to
+// chance: both sides sleep a random moment (`time.sleep(random.random())`), so whether
+// writes merge depends on the run. The programs do the same. The demo and the tests need
+// the lesson every time, so `lockstep` makes the conditions instead: the receiver waits
+// while a group of writes piles up, then reads.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReadProgress } from './receive-buffer.js';
+
+/**
+ * How far a receiver has got: what pacing looks at. common's SocketReader (TCP) and the
+ * UDP receiver's queue both have it.
+ */
+export interface ReadProgress {
+  /** Bytes that have arrived so far (read or not). */
+  readonly arrivedBytes: number;
+  /** Bytes handed out by reads so far. */
+  readonly consumedBytes: number;
+  /** Resolves true once `bytes` have arrived in all, false if the stream ends first. */
+  whenArrived(bytes: number): Promise<boolean>;
+}
 
 /** Called before each write with the message's index (0-based). */
 export type BeforeWrite = (index: number) => Promise<void>;

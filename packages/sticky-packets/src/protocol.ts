@@ -1,8 +1,9 @@
-// What the bytes mean, with no sockets: the seed's seven messages, and the three ways to
-// put them on a TCP stream. `none` sends them as they are (the seed), so the receiver
-// cannot tell where one ends; `length` puts a 4-byte length in front of each (the codec in
-// @socket-lab/common); `line` ends each with `\n`, the delimiter of text protocols.
-import { encodeFrame, FrameDecoder, FrameError } from '@socket-lab/common';
+// What the bytes mean, with no sockets, shared by both sides: the seed's seven messages,
+// and the three ways to put them on a TCP stream. `none` sends them as they are (the
+// seed), so the receiver cannot tell where one ends; `length` puts a 4-byte big-endian
+// length in front of each (common's encodeFrame; receiver.ts decodes it); `line` ends each
+// with `\n`, the delimiter of text protocols, and LineDecoder below finds them again.
+import { encodeFrame, FrameError } from '@socket-lab/common';
 
 export const FRAMINGS = ['none', 'length', 'line'] as const;
 export type Framing = (typeof FRAMINGS)[number];
@@ -44,26 +45,20 @@ export function encodeMessage(framing: Framing, payload: Buffer, maxMessageBytes
   }
 }
 
-/** Turns reads into whole messages: FrameDecoder for `length`, LineDecoder for `line`. */
+/** Turns reads into whole messages: the receiver's LengthPrefixDecoder, or LineDecoder. */
 export interface MessageDecoder {
-  /** The messages this chunk completed, in order; often none ("not a whole one yet"). */
+  /**
+   * The messages this read completed, in order; often none ("not a whole one yet"). A bad
+   * stream sets `error`: the messages before the bad part still come out, and every later
+   * call throws the error.
+   */
   push(chunk: Buffer): Buffer[];
-  /** At the end of the stream: throws FrameError if it ended inside a message. */
+  /** At the end of the stream: throws the FrameError if it ended inside a message. */
   end(): void;
   /** Bytes held that are not yet a whole message. */
   readonly bufferedBytes: number;
-  /** Set once the stream is known to be bad; push() may return messages before it. */
+  /** Set once the stream is known to be bad. */
   readonly error: FrameError | undefined;
-}
-
-/** A decoder for `framing`, or undefined for `none`: raw reads have no messages. */
-export function createMessageDecoder(
-  framing: Framing,
-  maxMessageBytes?: number,
-): MessageDecoder | undefined {
-  if (framing === 'length') return new FrameDecoder({ maxFrameBytes: maxMessageBytes });
-  if (framing === 'line') return new LineDecoder(maxMessageBytes);
-  return undefined;
 }
 
 /**
@@ -86,13 +81,13 @@ export class LineDecoder implements MessageDecoder {
     return this.failed;
   }
 
-  /** Like FrameDecoder.push: the lines before a too-long one come out, with `error` set. */
+  /** The lines this chunk completed; a line past the limit sets `error` (see MessageDecoder). */
   push(chunk: Buffer): Buffer[] {
     if (this.failed) throw this.failed;
     const lines: Buffer[] = [];
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      if (!this.fits(this.pendingBytes + nl - start, lines)) return lines;
+      if (!this.fits(this.pendingBytes + nl - start)) return lines;
       const piece = chunk.subarray(start, nl);
       // A line inside one chunk is a view into it; one that spans chunks is copied once.
       let line = this.pendingBytes === 0 ? piece : Buffer.concat([...this.pending, piece]);
@@ -103,7 +98,7 @@ export class LineDecoder implements MessageDecoder {
       start = nl + 1;
     }
     if (start < chunk.length) {
-      if (!this.fits(this.pendingBytes + chunk.length - start, lines)) return lines;
+      if (!this.fits(this.pendingBytes + chunk.length - start)) return lines;
       this.pending.push(chunk.subarray(start));
       this.pendingBytes += chunk.length - start;
     }
@@ -122,7 +117,7 @@ export class LineDecoder implements MessageDecoder {
     }
   }
 
-  private fits(length: number, lines: Buffer[]): boolean {
+  private fits(length: number): boolean {
     if (length <= this.maxLineBytes) return true;
     this.failed = new FrameError(
       'FRAME_TOO_LARGE',
@@ -130,7 +125,6 @@ export class LineDecoder implements MessageDecoder {
     );
     this.pending = [];
     this.pendingBytes = 0;
-    if (lines.length === 0) throw this.failed;
     return false;
   }
 }

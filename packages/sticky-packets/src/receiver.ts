@@ -1,29 +1,30 @@
-// The receiver of seed 003 (`start`): accept a connection, then loop: recv(1024), print
-// what came, sleep a random moment. The sender wrote seven messages; the reads come out as
-// 17/302/200/1/1024/976, or some other way, because TCP carries a stream of bytes and
-// keeps no trace of where one write() ended. With `framing` set, the same reads go
-// through a decoder that finds the messages again.
+// Start here. Seed 003's receiver, and the whole lesson: TCP carries a stream of bytes, not
+// messages. The sender writes seven messages (17, 1, 300, 1, 200, 1 and 2000 bytes); this
+// receiver reads them the seed's way, recv(1024) with a random pause between reads, and
+// gets 17/302/200/1/1024/976, or some other cut, because TCP keeps no trace of where one
+// write() ended. Then the fix: the sender puts a 4-byte length in front of each message,
+// and LengthPrefixDecoder (at the end of this file) finds the messages again, however the
+// reads fell.
 // Run: pnpm --filter sticky-packets start      Poke: nc 127.0.0.1 6666
 import net from 'node:net';
-import { describeNetError, FrameError, formatPeer } from '@socket-lab/common';
-import { bytesLabel, counted, withPreview } from './format.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  describeNetError,
+  FRAME_HEADER_BYTES,
+  FrameError,
+  formatPeer,
+  frameTooLargeError,
+  frameTruncatedError,
+  SocketReader,
+} from '@socket-lab/common';
+import { formatReceiverEvent, type ReceiverEvent } from './log.js';
 import { type BeforeRead, randomPause } from './pacing.js';
-import { createMessageDecoder, type Framing } from './protocol.js';
-import { ReceiveBuffer } from './receive-buffer.js';
+import { type Framing, LineDecoder, type MessageDecoder } from './protocol.js';
 
 /** The seed's `recv(1024)`: the most one read takes. */
 export const RECV_BYTES = 1024;
 /** The seed sleeps `random.random()` seconds between reads: up to 1 s. */
 export const DEFAULT_DELAY_MS = 1000;
-
-/** What the receiver saw, as data (tests and the demo read these; the CLI prints them). */
-export type ReceiverEvent =
-  | { type: 'connected'; conn: number; peer: string }
-  /** `offset`: where this read starts in the stream; `heldBytes`: what the decoder keeps. */
-  | { type: 'read'; conn: number; index: number; data: Buffer; offset: number; heldBytes: number }
-  | { type: 'message'; conn: number; index: number; data: Buffer }
-  | { type: 'closed'; conn: number; reads: number; bytes: number; messages: number | undefined }
-  | { type: 'error'; conn: number; message: string };
 
 export interface ReceiverOptions {
   framing?: Framing;
@@ -35,6 +36,7 @@ export interface ReceiverOptions {
   beforeRead?: BeforeRead;
   /** The largest message `length` and `line` framing accept. */
   maxMessageBytes?: number;
+  /** Where events go (the CLI prints them; tests and the demo keep them). */
   report?: (event: ReceiverEvent) => void;
 }
 
@@ -64,39 +66,34 @@ async function serve(
   report: (event: ReceiverEvent) => void,
 ): Promise<void> {
   report({ type: 'connected', conn, peer: formatPeer(socket) });
-  const buffer = new ReceiveBuffer(socket);
-  const decoder = createMessageDecoder(opts.framing ?? 'none', opts.maxMessageBytes);
+  // Node has no recv(): it reads the kernel eagerly and emits chunks. The reader keeps them,
+  // as the kernel's receive buffer would while the program sleeps.
+  const reader = new SocketReader(socket);
+  const framing = opts.framing ?? 'none';
+  const max = opts.maxMessageBytes;
+  let decoder: MessageDecoder | undefined; // none for `none`: raw reads have no messages
+  if (framing === 'length') decoder = new LengthPrefixDecoder(max);
+  if (framing === 'line') decoder = new LineDecoder(max);
   const beforeRead = opts.beforeRead ?? randomPause(opts.delayMs ?? DEFAULT_DELAY_MS);
   let reads = 0;
   let messages = 0;
   try {
-    while (true) {
-      await beforeRead(buffer);
-      const data = await buffer.recv(opts.readBytes ?? RECV_BYTES);
+    for (;;) {
+      await beforeRead(reader);
+      // The seed assumes one send() arrives as one recv(). Here is where that stops being
+      // true: recv takes what has arrived, up to 1024 bytes, wherever the writes ended.
+      const data = await reader.recv(opts.readBytes ?? RECV_BYTES);
       if (data === null) break; // the peer closed and every byte has been read
       reads += 1;
-      let whole: Buffer[] = [];
-      let refused: unknown;
-      try {
-        whole = decoder?.push(data) ?? [];
-      } catch (err) {
-        refused = err; // a bad header: still show the read that carried it, then stop
-      }
-      const offset = buffer.consumedBytes - data.length;
-      report({
-        type: 'read',
-        conn,
-        index: reads,
-        data,
-        offset,
-        heldBytes: decoder?.bufferedBytes ?? 0,
-      });
+      const whole = decoder?.push(data) ?? [];
+      const offset = reader.consumedBytes - data.length;
+      const heldBytes = decoder?.bufferedBytes ?? 0;
+      report({ type: 'read', conn, index: reads, data, offset, heldBytes });
       for (const message of whole) {
         messages += 1;
         report({ type: 'message', conn, index: messages, data: message });
       }
-      if (refused) throw refused;
-      if (decoder?.error) throw decoder.error; // the messages before a bad header came first
+      if (decoder?.error) throw decoder.error; // a bad header: its read was shown, now stop
     }
     decoder?.end();
   } catch (err) {
@@ -106,40 +103,46 @@ async function serve(
     report({ type: 'error', conn, message: err.message });
     socket.destroy();
   }
-  report({
-    type: 'closed',
-    conn,
-    reads,
-    bytes: buffer.consumedBytes,
-    messages: decoder && messages,
-  });
+  const bytes = reader.consumedBytes;
+  report({ type: 'closed', conn, reads, bytes, messages: decoder && messages });
 }
 
-/** The line the CLI prints for an event. */
-export function formatReceiverEvent(event: ReceiverEvent): string {
-  const tag = `[${event.conn}]`;
-  switch (event.type) {
-    case 'connected':
-      return `${tag} connected from ${event.peer}`;
-    case 'read': {
-      const held =
-        event.heldBytes > 0
-          ? `  (holding ${bytesLabel(event.heldBytes)} of an unfinished message)`
-          : '';
-      return `${withPreview(`${tag} read ${event.index}: ${bytesLabel(event.data.length)}`, event.data)}${held}`;
+/** The fix: reads go in, cut anywhere; whole messages come out (often none: not an error). */
+export class LengthPrefixDecoder implements MessageDecoder {
+  private pieces: Buffer[] = []; // what came and is not a whole message yet, read by read
+  bufferedBytes = 0; // their bytes
+  private length = -1; // the next message's length: its 4-byte big-endian header, once here
+  error: FrameError | undefined;
+
+  constructor(readonly maxMessageBytes = DEFAULT_MAX_FRAME_BYTES) {}
+
+  push(read: Buffer): Buffer[] {
+    if (this.error) throw this.error;
+    this.pieces.push(read);
+    this.bufferedBytes += read.length;
+    const messages: Buffer[] = [];
+    for (;;) {
+      if (this.length < 0 && this.bufferedBytes >= FRAME_HEADER_BYTES) {
+        this.length = Buffer.concat(this.pieces, FRAME_HEADER_BYTES).readUInt32BE(0);
+        // Refused before a byte of it is kept: a garbled `ff ff ff ff` claims 4 GiB.
+        if (this.length > this.maxMessageBytes) {
+          this.error = frameTooLargeError(this.length, this.maxMessageBytes);
+          this.bufferedBytes = 0;
+          return messages; // the ones before it still count; the receiver checks `error`
+        }
+      }
+      const size = FRAME_HEADER_BYTES + this.length;
+      if (this.length < 0 || this.bufferedBytes < size) return messages; // not whole yet
+      messages.push(Buffer.concat(this.pieces, size).subarray(FRAME_HEADER_BYTES)); // a copy
+      // The message ended in this read, so what follows it is the rest of this read.
+      this.bufferedBytes -= size;
+      this.pieces = [read.subarray(read.length - this.bufferedBytes)];
+      this.length = -1;
     }
-    case 'message':
-      return withPreview(
-        `${tag}   message ${event.index}: ${bytesLabel(event.data.length)}`,
-        event.data,
-      );
-    case 'closed': {
-      const reads = counted(event.reads, 'read');
-      const what =
-        event.messages === undefined ? reads : `${counted(event.messages, 'message')} in ${reads}`;
-      return `${tag} closed: ${what}, ${bytesLabel(event.bytes)}`;
-    }
-    case 'error':
-      return `${tag} ${event.message}`;
+  }
+
+  end(): void {
+    if (this.error) throw this.error;
+    if (this.bufferedBytes > 0) throw frameTruncatedError(this.bufferedBytes, this.length);
   }
 }

@@ -1,24 +1,16 @@
-// The sender of seed 003 (`client`): connect, then for each message sleep a random moment
-// and write it. Seven writes, seven distinct messages in the sender's mind, but TCP only
-// promises the bytes, in order. With `framing` set, each message carries its boundary.
+// Seed 003's sender (`client`), the other side of the lesson: connect, then for each
+// message sleep a random moment and write it. Seven writes, seven distinct messages in the
+// sender's mind, but TCP only promises the bytes, in order. With `framing` set, each
+// message carries its boundary (see protocol.ts for the bytes).
 // Run: pnpm --filter sticky-packets client     (with `pnpm --filter sticky-packets start` running)
 import { once } from 'node:events';
-import net from 'node:net';
-import { describeNetError, FatalError, formatHostPort } from '@socket-lab/common';
-import { bytesLabel, counted, withPreview } from './format.js';
+import { connectTcp, describeNetError, FatalError, formatHostPort } from '@socket-lab/common';
+import { formatSenderEvent, type SenderEvent } from './log.js';
 import { type BeforeWrite, randomGap } from './pacing.js';
 import { encodeMessage, type Framing } from './protocol.js';
 
 /** The seed sleeps `random.random()` seconds before each send: up to 1 s. */
 export const DEFAULT_GAP_MS = 1000;
-/** 10 s to connect, then give up with a clear message. */
-export const CONNECT_TIMEOUT_MS = 10_000;
-
-export type SenderEvent =
-  | { type: 'connected'; to: string }
-  /** `wireBytes`: the payload plus its framing (4-byte length or `\n`). */
-  | { type: 'write'; index: number; payload: Buffer; wireBytes: number }
-  | { type: 'done'; writes: number; bytes: number };
 
 export interface SenderOptions {
   host: string;
@@ -29,6 +21,7 @@ export interface SenderOptions {
   gapMs?: number;
   /** Replaces the random gap: the tests and the demo decide when each write happens. */
   beforeWrite?: BeforeWrite;
+  /** How long connecting may take (common's default otherwise). */
   connectTimeoutMs?: number;
   report?: (event: SenderEvent) => void;
 }
@@ -46,23 +39,14 @@ export async function sendMessages(
   const beforeWrite = opts.beforeWrite ?? randomGap(opts.gapMs ?? DEFAULT_GAP_MS);
   const to = formatHostPort(opts.host, opts.port);
   const where = { host: opts.host, port: opts.port };
-  const socket = net.connect({ host: opts.host, port: opts.port });
-  // Settles once: with 'close', or with the first error (a reset, a refused connection).
-  // It is also our 'error' listener, so an error while we sleep never goes unheard.
+  const socket = await connectTcp({ ...where, timeoutMs: opts.connectTimeoutMs });
+  // Settles once: with 'close', or with the first error (a reset). It is also our 'error'
+  // listener, added before the next await, so an error while we sleep never goes unheard.
   const closed = new Promise<void>((resolve, reject) => {
     socket.on('error', reject);
     socket.on('close', () => resolve());
   });
   closed.catch(() => {}); // awaited below
-  socket.setTimeout(opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, () =>
-    socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
-  );
-  try {
-    await Promise.race([once(socket, 'connect'), closed]);
-  } catch (err) {
-    throw new FatalError(describeNetError(err, { action: `connect to ${to}`, ...where }));
-  }
-  socket.setTimeout(0);
   report({ type: 'connected', to });
 
   let writes = 0;
@@ -93,24 +77,4 @@ export async function sendMessages(
   }
   report({ type: 'done', writes, bytes });
   return { writes, bytes };
-}
-
-/** The line the CLI prints for an event. */
-export function formatSenderEvent(event: SenderEvent): string {
-  switch (event.type) {
-    case 'connected':
-      return `connected to ${event.to}`;
-    case 'write': {
-      const framed =
-        event.wireBytes === event.payload.length
-          ? ''
-          : ` (${bytesLabel(event.payload.length)} + ${event.wireBytes - event.payload.length} of framing)`;
-      return withPreview(
-        `write ${event.index}: ${bytesLabel(event.wireBytes)}${framed}`,
-        event.payload,
-      );
-    }
-    case 'done':
-      return `sent ${counted(event.writes, 'write')}, ${bytesLabel(event.bytes)}; closed`;
-  }
 }

@@ -1,13 +1,10 @@
-// The demo's picture: writes on the left, reads on the right, in the order they happened,
-// so a merge or a split is seen at a glance. A write that comes after a read starts a new
-// block, so the writes of a block are those that piled up before the reads beside them.
-// For raw TCP each read is marked with the writes it holds: more than one is a merge,
-// part of one is a split.
+// Support: the demo's picture. Writes on the left, reads on the right, in the order they
+// happened, so a merge or a split is seen at a glance. A write that comes after a read
+// starts a new block, so the writes of a block are those that piled up before the reads
+// beside them. For raw TCP each read is marked with the writes it holds: more than one is
+// a merge, part of one is a split.
 import { styleText } from 'node:util';
-import { previewEnds } from './format.js';
-import type { ReceiverEvent } from './receiver.js';
-import type { SenderEvent } from './sender.js';
-import type { DatagramEvent } from './udp.js';
+import { type DatagramEvent, previewEnds, type ReceiverEvent, type SenderEvent } from './log.js';
 
 /** Width of the writes column; the reads start after it. */
 const LEFT_WIDTH = 30;

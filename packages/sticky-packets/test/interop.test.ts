@@ -4,13 +4,20 @@
 
 import type dgram from 'node:dgram';
 import { bindUdp } from '@socket-lab/common';
-import type { CliProcess } from '@socket-lab/common/testing';
-import { hasPython3, spawnProgram, waitForListening } from '@socket-lab/common/testing';
+import {
+  type CliProcess,
+  hasPython3,
+  Recorder,
+  spawnProgram,
+  waitForListening,
+} from '@socket-lab/common/testing';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import type { DatagramEvent } from '../src/log.js';
 import { SEED_MESSAGES } from '../src/protocol.js';
 import { sendMessages } from '../src/sender.js';
-import { type DatagramEvent, receiveDatagrams, sendDatagrams } from '../src/udp.js';
-import { EventLog, type RunningReceiver, startReceiver } from './helpers.js';
+import { receiveDatagrams } from '../src/udp-receiver.js';
+import { sendDatagrams } from '../src/udp-sender.js';
+import { type RunningReceiver, startReceiver } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -42,7 +49,7 @@ function py(script: string, ...args: (string | number)[]): CliProcess {
 async function startUdp(readBytes?: number) {
   const bound = await bindUdp({ host: HOST, port: 0, log: null });
   udp = bound.socket;
-  const log = new EventLog<DatagramEvent>();
+  const log = new Recorder<DatagramEvent>();
   void receiveDatagrams(bound.socket, { delayMs: 0, readBytes, report: log.push });
   return { port: bound.address.port, log };
 }
@@ -80,8 +87,8 @@ describe.skipIf(!python)('with the Python seeds as real peers', () => {
   test('seed 003 UDP client → our receiver: seven datagrams, the 2000-byte one kept as 1024', async () => {
     const { port, log } = await startUdp();
     expect(await py('seed003_udp_client.py', HOST, port, 0).waitForExit()).toBe(0);
-    await log.waitFor((e) => e.type === 'datagram' && e.index === 7, 'datagram 7');
-    const datagrams = log.events.filter((e) => e.type === 'datagram');
+    await log.waitFor((e) => e.type === 'datagram' && e.index === 7);
+    const datagrams = log.entries.filter((e) => e.type === 'datagram');
     expect(datagrams.map((d) => d.size)).toEqual([17, 1, 300, 1, 200, 1, 2000]);
     expect(datagrams.at(-1)?.kept.length).toBe(1024);
   });
@@ -103,8 +110,8 @@ describe.skipIf(!python)('with the Python seeds as real peers', () => {
   test('seed 002 UDP client → our receiver with a 5-byte buffer: hello, then james', async () => {
     const { port, log } = await startUdp(5);
     expect(await py('seed002_udp_client.py', HOST, port).waitForExit()).toBe(0);
-    await log.waitFor((e) => e.type === 'datagram' && e.index === 2, 'datagram 2');
-    expect(log.events.map((e) => (e.type === 'datagram' ? e.kept.toString() : ''))).toEqual([
+    await log.waitFor((e) => e.type === 'datagram' && e.index === 2);
+    expect(log.entries.map((e) => (e.type === 'datagram' ? e.kept.toString() : ''))).toEqual([
       'hello',
       'james',
     ]);

@@ -4,7 +4,7 @@
 import { readLines, runCli, toChoice, toMilliseconds, UsageError } from '@socket-lab/common';
 import { FRAMINGS, SEED_MESSAGES } from '../protocol.js';
 import { DEFAULT_GAP_MS, sendMessages } from '../sender.js';
-import { sendDatagrams } from '../udp.js';
+import { sendDatagrams } from '../udp-sender.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets client',

@@ -9,7 +9,8 @@ import { encodeMessage, type Framing, SEED_MESSAGES } from '../protocol.js';
 import { createReceiver } from '../receiver.js';
 import { sendMessages } from '../sender.js';
 import { Timeline } from '../timeline.js';
-import { receiveDatagrams, sendDatagrams } from '../udp.js';
+import { receiveDatagrams } from '../udp-receiver.js';
+import { sendDatagrams } from '../udp-sender.js';
 
 exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 

@@ -16,7 +16,7 @@ import {
 } from '@socket-lab/common';
 import { FRAMINGS } from '../protocol.js';
 import { createReceiver, DEFAULT_DELAY_MS, RECV_BYTES } from '../receiver.js';
-import { receiveDatagrams } from '../udp.js';
+import { receiveDatagrams } from '../udp-receiver.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets start',
