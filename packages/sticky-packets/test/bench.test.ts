@@ -1,5 +1,5 @@
-// The benchmark's parts, checked before their numbers are trusted: both decoders return
-// the same frames from the same cut stream, and the cuts are the same every run.
+// The benchmark's parts, checked before their numbers are trusted: every decoder it times
+// returns the same frames from the same cut stream, and the cuts are the same every run.
 import { FrameDecoder } from '@socket-lab/common';
 import { expect, test } from 'vitest';
 import {
@@ -9,17 +9,19 @@ import {
   measure,
   NaiveDecoder,
   scanAll,
-} from '../src/bench.js';
+} from '../bench/decoders.js';
+import { LengthPrefixDecoder } from '../src/receiver.js';
 
 const CASE = { frameBytes: 16, maxChunkBytes: 50, streamBytes: 20_000 };
 
-test('the naive decoder and FrameDecoder agree, frame for frame', () => {
+test('the naive decoder, FrameDecoder and the lesson decoder agree, frame for frame', () => {
   const stream = makeStream(CASE);
   const decode = (decoder: { push(chunk: Buffer): Buffer[] }) =>
     stream.chunks.flatMap((chunk) => decoder.push(chunk).map((f) => f.toString('hex')));
   const ours = decode(new FrameDecoder());
   expect(ours).toHaveLength(stream.frames);
   expect(decode(new NaiveDecoder())).toEqual(ours);
+  expect(decode(new LengthPrefixDecoder())).toEqual(ours);
   expect(Buffer.concat(stream.chunks).equals(stream.wire)).toBe(true);
 });
 

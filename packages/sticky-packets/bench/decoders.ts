@@ -1,11 +1,15 @@
-// The decoder benchmark: FrameDecoder (common/src/frame.ts) against the decoder most
-// people write first, which glues every chunk onto what it holds with Buffer.concat and
-// cuts frames off the front. Both get the same bytes, cut the same random way, in the
-// same process, one after the other, so the ratio means something on a busy machine.
+// The decoder benchmark's parts: the decoder to beat, the streams, the timing. FrameDecoder
+// (common/src/frame.ts) and the lesson's LengthPrefixDecoder (src/receiver.ts) race the
+// decoder most people write first, which glues every chunk onto what it holds with
+// Buffer.concat and cuts frames off the front. All get the same bytes, cut the same random
+// way, in the same process, taking turns, so the ratio means something on a busy machine.
 import { seededRandom } from '@socket-lab/bench/random';
 import { encodeFrame, FRAME_HEADER_BYTES, type FrameDecoder } from '@socket-lab/common';
 
-/** The decoder to beat: correct, short, and a copy of everything it holds on every chunk. */
+/**
+ * The decoder to beat: correct, short, and a copy of everything it holds on every chunk
+ * (so a frame that comes in n pieces is copied about n/2 times). No size limit either.
+ */
 export class NaiveDecoder {
   private buffered = Buffer.alloc(0);
 

@@ -1,8 +1,10 @@
-// `pnpm --filter sticky-packets bench [--time S] [--rounds N]`: frames/s and MB/s of
-// FrameDecoder (push, and scan with no Buffer per frame) and of a naive Buffer.concat
-// decoder on the same randomly cut streams, small (16 B) and large (64 KiB) frames, with
-// "copy each frame once" as the yardstick.
+// `pnpm --filter sticky-packets bench [--time S] [--rounds N] [--lesson]`: frames/s and
+// MB/s of common's FrameDecoder (push, and scan with no Buffer per frame) and of a naive
+// Buffer.concat decoder on the same randomly cut streams, small (16 B) and large (64 KiB)
+// frames, with "copy each frame once" as the yardstick. --lesson adds the lesson's
+// LengthPrefixDecoder (src/receiver.ts) as a last column. BENCH.md has the figures.
 import { FrameDecoder, runCli, toInteger, toMilliseconds } from '@socket-lab/common';
+import { LengthPrefixDecoder } from '../src/receiver.js';
 import {
   copyEachFrame,
   decodeAll,
@@ -11,7 +13,7 @@ import {
   NaiveDecoder,
   type Rate,
   scanAll,
-} from '../bench.js';
+} from './decoders.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -42,6 +44,10 @@ const spec = {
       default: '5',
       description: 'rounds; the best counts',
     },
+    lesson: {
+      type: 'boolean',
+      description: "also time the lesson's LengthPrefixDecoder (a last column)",
+    },
   },
   notes: ['--host and --port are not used: everything runs in memory.'] as string[],
 } as const;
@@ -51,26 +57,31 @@ await runCli(spec, async ({ flags }) => {
   const rounds = toInteger(flags.rounds, '--rounds', 1, 100);
   console.log(`node ${process.version}, best of ${rounds} rounds of at least ${minMs} ms each`);
   console.log('MB = 10^6 payload bytes; chunks cut at random sizes from 1 byte to the maximum\n');
+  const lesson = flags.lesson === true;
   console.log(
-    '| frame | chunks up to | FrameDecoder.push | naive (Buffer.concat) | push/naive | FrameDecoder.scan | scan/naive | copy each frame once |',
+    `| frame | chunks up to | FrameDecoder.push | naive (Buffer.concat) | push/naive | FrameDecoder.scan | scan/naive | copy each frame once |${lesson ? ' lesson decoder | lesson/naive |' : ''}`,
   );
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`|---:|---:|---:|---:|---:|---:|---:|---:|${lesson ? '---:|---:|' : ''}`);
   for (const c of CASES) {
     const stream = makeStream(c);
-    const [ours, naive, scan, copy] = measure(
-      [
-        () => decodeAll(new FrameDecoder(), stream, c.frameBytes),
-        () => decodeAll(new NaiveDecoder(), stream, c.frameBytes),
-        () => scanAll(new FrameDecoder(), stream, c.frameBytes),
-        () => copyEachFrame(stream, c.frameBytes),
-      ],
-      stream,
-      rounds,
-      minMs,
-    ) as [Rate, Rate, Rate, Rate];
+    const runs = [
+      () => decodeAll(new FrameDecoder(), stream, c.frameBytes),
+      () => decodeAll(new NaiveDecoder(), stream, c.frameBytes),
+      () => scanAll(new FrameDecoder(), stream, c.frameBytes),
+      () => copyEachFrame(stream, c.frameBytes),
+    ];
+    if (lesson) runs.push(() => decodeAll(new LengthPrefixDecoder(), stream, c.frameBytes));
+    const [ours, naive, scan, copy, taught] = measure(runs, stream, rounds, minMs) as [
+      Rate,
+      Rate,
+      Rate,
+      Rate,
+      Rate | undefined,
+    ];
     const ratio = (r: Rate) => `${(r.framesPerSecond / naive.framesPerSecond).toFixed(1)}x`;
+    const extra = taught ? ` ${rate(taught)} | ${ratio(taught)} |` : '';
     console.log(
-      `| ${size(c.frameBytes)} | ${size(c.maxChunkBytes)} | ${rate(ours)} | ${rate(naive)} | ${ratio(ours)} | ${rate(scan)} | ${ratio(scan)} | ${rate(copy)} |`,
+      `| ${size(c.frameBytes)} | ${size(c.maxChunkBytes)} | ${rate(ours)} | ${rate(naive)} | ${ratio(ours)} | ${rate(scan)} | ${ratio(scan)} | ${rate(copy)} |${extra}`,
     );
   }
   return 0;
