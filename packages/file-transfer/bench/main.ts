@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { seededRandom, shuffled } from '@socket-lab/bench/random';
 import { FatalError, onShutdown, runCli, toBytes, toInteger } from '@socket-lab/common';
+import { formatBytes } from '../src/units.js';
 import {
   flushToDisk,
   hasNc,
@@ -21,8 +22,7 @@ import {
   runOurs,
   runSeed,
   WITHOUT_SHA_EXTENSIONS,
-} from '../bench/run.js';
-import { formatBytes } from '../units.js';
+} from './run.js';
 
 const spec = {
   usage: 'pnpm --filter file-transfer bench',
@@ -102,9 +102,8 @@ await runCli(spec, async ({ flags }) => {
       },
     ];
     const results = rows.map(() => [] as RunResult[]);
-    // Each round runs the rows in a new order. Whichever row ran first after nc was slow,
-    // whatever it was (the same --hash none ran at 390-450 MB/s there and 450-850 at the end
-    // of the same rounds), so a fixed order would pin that on one row.
+    // Each round runs the rows in a new order. Whichever row ran right after nc was slow,
+    // whatever it was (BENCH.md has the figures), so a fixed order would pin that on one row.
     const random = seededRandom(1);
     for (let round = 1; round <= rounds; round++) {
       for (const i of shuffled([...rows.keys()], random)) {

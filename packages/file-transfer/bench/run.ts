@@ -1,6 +1,6 @@
-// The benchmark's machinery: make test files, run one transfer as real processes (ours as
-// users start them, `node --import tsx`; nc; the seed protocol), time it, and watch each
-// side's peak memory (VmHWM in /proc/PID/status, sampled until the process ends).
+// The benchmark's machinery, not part of the lesson: make test files, run one transfer as
+// real processes (ours as users start them, `node --import tsx`; nc; the seed protocol), time
+// it, and watch each side's peak memory (VmHWM in /proc/PID/status, sampled until it ends).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -8,10 +8,10 @@ import { createReadStream, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHasher } from '../digest.js';
-import type { HashName } from '../protocol.js';
+import { createHasher } from '../src/digest.js';
+import type { HashName } from '../src/protocol.js';
 
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 /** How often peak memory is read while a process runs. */
 const SAMPLE_MS = 20;
@@ -162,7 +162,7 @@ function start(
 
 /** One of our programs, started as its package.json script starts it. */
 function node(script: string, args: string[], env?: NodeJS.ProcessEnv): Watched {
-  const flags = script === 'start.ts' ? ['--expose-gc'] : []; // see COLLECT_EVERY_BYTES
+  const flags = script === 'start.ts' ? ['--expose-gc'] : []; // as package.json starts it
   const argv = [...flags, '--import', TSX, path.join('src/bin', script), ...args];
   return start(process.execPath, argv, undefined, env);
 }
@@ -262,7 +262,7 @@ export async function idleTsxPeakKb(): Promise<number> {
  * Writes every dirty page to disk (`sync`), between runs and outside their timing. Each run
  * leaves up to a gigabyte in the page cache for the kernel to write back, and no run should
  * pay for the one before it. (It is not why the row right after nc ran slow: that stayed
- * with sync too, and the shuffled order in bin/bench.ts is what spreads it.)
+ * with sync too, and the shuffled order in main.ts is what spreads it.)
  */
 export function flushToDisk(): void {
   spawnSync('sync', { stdio: 'ignore' });
