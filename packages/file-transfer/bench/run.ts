@@ -162,8 +162,7 @@ function start(
 
 /** One of our programs, started as its package.json script starts it. */
 function node(script: string, args: string[], env?: NodeJS.ProcessEnv): Watched {
-  const flags = script === 'start.ts' ? ['--expose-gc'] : []; // as package.json starts it
-  const argv = [...flags, '--import', TSX, path.join('src/bin', script), ...args];
+  const argv = ['--import', TSX, path.join('src/bin', script), ...args];
   return start(process.execPath, argv, undefined, env);
 }
 

@@ -1,16 +1,18 @@
-// Checksums: how each side proves it holds the same bytes. TCP's own checksum is 16 bits and
-// misses some corruption (a bad NIC, a bit flipped in RAM or on disk); a cryptographic digest
-// of the whole file does not. Both sides hash the bytes as they stream past, so checking
-// costs no second read of the file.
+// Support: checksums, how each side proves it holds the same bytes. TCP's own checksum is 16
+// bits and misses some corruption (a bad NIC, a bit flipped in RAM or on disk); a
+// cryptographic digest of the whole file does not. Both sides hash the bytes as they stream
+// past, so checking costs no second read of the file.
 //
-// Default BLAKE3. Measured on this machine (64 MiB in 64 KiB updates): BLAKE3 (@napi-rs/
-// blake-hash) ~7400 MB/s; SHA-256 (node:crypto) ~1780 MB/s with the CPU's SHA extensions and
-// ~520 MB/s with them masked (OPENSSL_ia32cap), as on CPUs that lack them (~216 MB/s on
-// older ones), slower than a loopback transfer. BLAKE3 is fast on any CPU with SIMD, so
-// checking never limits a transfer. `--hash sha256` stays for `sha256sum`.
+// Default BLAKE3: it is fast on any CPU with SIMD, so checking never limits a transfer.
+// SHA-256 is fast only on CPUs with SHA extensions, and several times slower without them
+// (BENCH.md has the figures). `--hash sha256` stays for `sha256sum`.
 import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Blake3Hasher } from '@napi-rs/blake-hash';
 import type { HashName } from './protocol.js';
+
+/** 1 MiB per read when hashing what a file already holds (a resume's prefix). */
+const PREFIX_READ_BYTES = 1024 * 1024;
 
 /** A running digest. `digest()` covers the bytes so far and may be called again after more. */
 export interface Hasher {
@@ -55,4 +57,19 @@ export function sumLine(hash: Exclude<HashName, 'none'>, digest: Buffer, path: s
   let escaped = path.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
   if (hash === 'sha256') escaped = escaped.replace(/\r/g, '\\r');
   return `\\${hex}  ${escaped}`;
+}
+
+/**
+ * Feeds the first `bytes` of an open file to `hasher`: the prefix both sides compare before a
+ * resume. Throws if the file is shorter.
+ */
+export async function hashPrefix(handle: FileHandle, bytes: number, hasher: Hasher): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.min(PREFIX_READ_BYTES, Math.max(bytes, 1)));
+  for (let position = 0; position < bytes; ) {
+    const want = Math.min(buffer.length, bytes - position);
+    const { bytesRead } = await handle.read(buffer, 0, want, position);
+    if (bytesRead === 0) throw new Error(`file ended after ${position} of ${bytes} bytes`);
+    hasher.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
 }

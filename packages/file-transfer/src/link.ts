@@ -1,22 +1,20 @@
-// The sender's connection to a receiver: connect, swap preambles, then write frames and file
-// bytes and read the receiver's answers. Everything the receiver sends after its preamble is
-// a frame, so common's FrameDecoder takes each chunk as it comes. Answers are queued as they
-// arrive, even while a file is streaming: a receiver whose disk fills up says so at once, and
-// the sender stops instead of pushing the rest of a 4 GiB file into a dead end.
-import net from 'node:net';
+// Support: the sender's connection to a receiver. It connects (common's connectTcp), swaps
+// preambles, and then reads the receiver's answers through the same Connection the receiver
+// uses, each answer within a time limit. An answer that comes while a file is still
+// streaming is noticed at once (`hasNews`): a receiver whose disk fills up says so, and the
+// sender stops instead of pushing the rest of a 4 GiB file into a dead end.
+import type net from 'node:net';
 import {
+  connectTcp,
   describeNetError,
   FatalError,
-  FrameDecoder,
   FrameError,
   formatHostPort,
 } from '@socket-lab/common';
+import { Connection } from './connection.js';
 import {
   checkPreamble,
-  decodeMessage,
-  encodeMessage,
   encodePreamble,
-  MAX_CONTROL_FRAME_BYTES,
   type Message,
   PREAMBLE_BYTES,
   ProtocolError,
@@ -30,93 +28,81 @@ export interface LinkOptions {
 }
 
 /** An open connection to a receiver that has answered with a good preamble. */
-export class ReceiverLink {
-  private readonly decoder = new FrameDecoder({ maxFrameBytes: MAX_CONTROL_FRAME_BYTES });
-  private preamble = Buffer.alloc(0);
-  private readonly inbox: Message[] = [];
-  private failure: Error | undefined;
-  /** Called whenever something happens: a message, a connect, an end, an error. */
-  private readonly waiters = new Set<() => void>();
+export class ReceiverLink extends Connection {
+  /** Resolves once the receiver has said something, or gone; see whenNews(). */
+  private news: Promise<void> | undefined;
 
   private constructor(
-    readonly socket: net.Socket,
+    socket: net.Socket,
     private readonly opts: LinkOptions,
     readonly where = formatHostPort(opts.host, opts.port),
-    private readonly timeoutMs = opts.timeoutMs,
   ) {
-    socket.on('connect', () => this.notify());
-    socket.on('data', (chunk: Buffer) => this.take(chunk));
-    socket.on('error', (err) => this.fail(new Error(this.describe(err))));
-    socket.on('end', () => this.fail(new Error('the receiver closed the connection')));
-    socket.on('close', () => this.fail(new Error('the connection closed')));
+    super(socket, where);
   }
 
   /** Connects and swaps preambles. Rejects with a FatalError (one readable line). */
   static async open(opts: LinkOptions): Promise<ReceiverLink> {
-    const socket = net.connect({ host: opts.host, port: opts.port });
+    // noDelay: control frames are small, and each one is waited for.
+    const socket = await connectTcp({ ...opts, noDelay: true });
+    // Errors reach us through the reader (it ends, with `failure`) and the writes' callbacks.
+    socket.on('error', () => {});
     const link = new ReceiverLink(socket, opts);
-    const { where } = link;
-    socket.setNoDelay(true); // control frames are small and each one is waited for
-    let connected = false;
     try {
-      await link.until(() => socket.readyState === 'open', 'the connection');
-      connected = true;
       socket.write(encodePreamble());
-      await link.until(() => link.preamble.length >= PREAMBLE_BYTES, 'its preamble');
-      checkPreamble(link.preamble.subarray(0, PREAMBLE_BYTES));
+      const hello = await link.within('its preamble', link.reader.readExactly(PREAMBLE_BYTES));
+      if (!hello) throw new Error(link.lost());
+      checkPreamble(hello);
     } catch (err) {
       socket.destroy();
-      const why = (err as Error).message;
-      throw new FatalError(connected ? `${where}: ${why}` : `cannot connect to ${where}: ${why}`);
+      throw new FatalError(`${link.where}: ${(err as Error).message}`);
     }
     return link;
   }
 
   /** Whether the receiver has said something (or gone) that nobody has read yet. */
   get hasNews(): boolean {
-    return this.inbox.length > 0 || this.failure !== undefined;
+    return this.reader.bufferedBytes > 0 || this.reader.ended;
   }
 
   /** Whether the connection can still carry another file. */
   get usable(): boolean {
-    return this.failure === undefined && !this.socket.destroyed && this.socket.writable;
-  }
-
-  /** Sends one control message. */
-  send(msg: Message): void {
-    this.socket.write(encodeMessage(msg));
+    return !this.reader.ended && !this.socket.destroyed && this.socket.writable;
   }
 
   /**
    * Writes file bytes. Resolves once the socket has handed them to the kernel, so the buffer
    * can be used again; or early, as soon as the receiver says something, the connection
-   * fails, or `stop` is aborted (the caller then stops sending).
+   * fails, or `stop` is aborted (the caller then stops sending, and must not reuse it).
    */
   write(chunk: Buffer, stop?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
-        this.waiters.delete(check);
         stop?.removeEventListener('abort', done);
         resolve();
       };
-      const check = () => {
-        if (this.hasNews) done();
-      };
-      this.waiters.add(check);
       stop?.addEventListener('abort', done);
-      this.socket.write(chunk, done);
-      // Already stopped, or already told something: an 'abort' or a notify that came before
-      // we listened will not come again.
-      if (stop?.aborted) done();
-      else check();
+      this.socket.write(chunk, () => done());
+      if (stop?.aborted || this.hasNews) done();
+      else void this.whenNews().then(() => this.hasNews && done());
     });
   }
 
-  /** The receiver's next message. Rejects if the connection ends or nothing comes in time. */
-  async next(stop?: AbortSignal): Promise<Message> {
-    await this.until(() => this.inbox.length > 0, 'an answer', stop);
-    const msg = this.inbox.shift();
-    if (!msg) throw new Error('interrupted');
+  /**
+   * The receiver's next message. Rejects if the connection ends, if nothing comes in time, or
+   * if `stop` is aborted; the connection is then of no further use.
+   */
+  async answer(stop?: AbortSignal): Promise<Message> {
+    let msg: Message | null;
+    try {
+      msg = await this.within('an answer', this.next(), stop);
+    } catch (err) {
+      if (err instanceof FrameError && err.code === 'FRAME_TRUNCATED') throw new Error(this.lost());
+      if (err instanceof FrameError || err instanceof ProtocolError) {
+        throw new Error(`the receiver broke the protocol: ${err.message}`);
+      }
+      throw err;
+    }
+    if (!msg) throw new Error(this.lost());
     if (msg.type === 'error') throw new Error(`the receiver says: ${msg.text}`);
     return msg;
   }
@@ -126,62 +112,51 @@ export class ReceiverLink {
     this.socket.end();
   }
 
-  private take(chunk: Buffer): void {
-    try {
-      if (this.preamble.length < PREAMBLE_BYTES) {
-        const need = PREAMBLE_BYTES - this.preamble.length;
-        this.preamble = Buffer.concat([this.preamble, chunk.subarray(0, need)]);
-        chunk = chunk.subarray(need);
-      }
-      for (const frame of this.decoder.push(chunk)) this.inbox.push(decodeMessage(frame));
-    } catch (err) {
-      if (!(err instanceof FrameError || err instanceof ProtocolError)) throw err;
-      this.fail(new Error(`the receiver broke the protocol: ${err.message}`));
-      this.socket.destroy();
-    }
-    this.notify();
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    this.notify();
-  }
-
-  private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
-  }
-
   /**
-   * Waits until `ready()` holds, looking again whenever something happens. Rejects with the
-   * connection's failure, or when nothing comes within the timeout.
+   * Waits for `pending`, at most the time limit, and no longer than `stop`. A read left
+   * waiting would take the next message, so on a timeout or a stop the connection is closed.
    */
-  private until(ready: () => boolean, what: string, stop?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        finish(
-          new Error(
-            `no answer from ${this.where} within ${this.timeoutMs / 1000} s (waiting for ${what})`,
-          ),
-        );
-      }, this.timeoutMs);
-      const check = () => {
-        if (ready() || stop?.aborted) finish();
-        else if (this.failure) finish(this.failure);
+  private async within<T>(what: string, pending: Promise<T>, stop?: AbortSignal): Promise<T> {
+    pending.catch(() => {}); // if we stop waiting, how it ends is nobody's business
+    let giveUp: (why: string) => void = () => {};
+    const gaveUp = new Promise<never>((_, reject) => {
+      giveUp = (why) => {
+        reject(new Error(why));
+        this.socket.destroy();
       };
-      const finish = (err?: Error) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        stop?.removeEventListener('abort', check);
-        if (err) reject(err);
-        else resolve();
-      };
-      this.waiters.add(check);
-      stop?.addEventListener('abort', check);
-      check();
     });
+    const seconds = this.opts.timeoutMs / 1000;
+    const late = `no answer from ${this.where} within ${seconds} s (waiting for ${what})`;
+    const timer = setTimeout(() => giveUp(late), this.opts.timeoutMs);
+    const onAbort = () => giveUp('interrupted');
+    if (stop?.aborted) onAbort();
+    stop?.addEventListener('abort', onAbort);
+    try {
+      return await Promise.race([pending, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', onAbort);
+    }
   }
 
-  private describe(err: NodeJS.ErrnoException): string {
+  /** Resolves once the receiver has said something unread, or the connection has ended. */
+  private whenNews(): Promise<void> {
+    if (!this.news) {
+      const news = (async () => {
+        while (!this.hasNews) await this.reader.change();
+      })();
+      this.news = news;
+      void news.then(() => {
+        if (this.news === news) this.news = undefined;
+      });
+    }
+    return this.news;
+  }
+
+  /** Why the connection ended: the receiver's FIN, or the socket error behind it. */
+  private lost(): string {
+    const err = this.reader.failure;
+    if (!err) return 'the receiver closed the connection';
     const { host, port } = this.opts;
     return describeNetError(err, { action: 'talk', host, port }).replace(/^cannot talk: /, '');
   }

@@ -1,4 +1,4 @@
-// Progress for people. On a terminal, a bar that redraws in place (cli-progress): bytes,
+// Support: progress for people. On a terminal, a bar that redraws in place (cli-progress): bytes,
 // rate, time left. Piped into a file or a CI log, a redrawn bar is a mess of carriage
 // returns, so there we print a plain line at each quarter of a large file instead.
 import type { SingleBar } from 'cli-progress';
@@ -7,7 +7,7 @@ import { formatBytes, formatRate } from './units.js';
 /** Files smaller than this get no plain progress lines, only their result. */
 export const PLAIN_PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
-/** 0.1 s: the bar shows no rate before this (one chunk in 2 ms would claim 2 GB/s). */
+/** 0.1 s: no rate before this: the first chunk alone, in no time at all, would claim a huge one. */
 const BAR_SETTLE_SECONDS = 0.1;
 
 /** What the sender reports after each chunk (see SendOptions.onProgress). */
@@ -26,7 +26,7 @@ export interface ProgressDisplay {
 
 /**
  * A bar on `stream` when it is a TTY, otherwise quarter lines through `log`. cli-progress is
- * loaded only for a terminal: it adds ~5 MB to the process, which a pipe has no use for.
+ * loaded only for a terminal: it adds to the memory of the process, and a pipe has no use for it.
  */
 export async function createProgressDisplay(
   stream: NodeJS.WriteStream,

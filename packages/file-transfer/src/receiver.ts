@@ -1,23 +1,14 @@
-// The receiver of seed 001, done right. The seed appends every recv(1024) to `file` and stops
-// when one read is exactly `quit`: it cannot tell where a file ends, whether it arrived whole,
-// or keep a name from escaping its folder. Here each file is offered first (name, size, hash),
-// checked before a byte is written, streamed into a hidden partial file, verified against the
-// sender's digest, and only then renamed into place (the steps are in receive-file.ts). Node
-// serves every sender on one thread, through its event loop.
-// Run: pnpm --filter file-transfer start      Then: pnpm --filter file-transfer client FILE
-
+// Support: the receiver's server, the plumbing around receive.ts. It accepts many senders at
+// once on one thread (Node's event loop; the seed served one and exited), numbers them for the
+// log, drops the silent ones, swaps preambles, then hands each file to receiveFile() until the
+// sender leaves. A peer that breaks the protocol gets one ERROR frame and is closed; the
+// server and every other sender go on. Partial files nobody came back for are swept away.
 import net from 'node:net';
 import { formatPeer } from '@socket-lab/common';
+import { Connection } from './connection.js';
 import { partialName } from './names.js';
-import { checkPreamble, encodeMessage, encodePreamble, PREAMBLE_BYTES } from './protocol.js';
-import { SocketReader } from './reader.js';
-import {
-  type Connection,
-  closeAfter,
-  type ReceiveContext,
-  readMessage,
-  receiveFile,
-} from './receive-file.js';
+import { checkPreamble, encodePreamble, PREAMBLE_BYTES } from './protocol.js';
+import { type AfterFile, type ReceiveOptions, receiveFile } from './receive.js';
 import { sweepPartials } from './store.js';
 import { describeFsError } from './units.js';
 
@@ -25,6 +16,11 @@ import { describeFsError } from './units.js';
 export const IDLE_TIMEOUT_MS = 60_000;
 /** 24 h: how long a partial file waits for its sender to come back and resume. */
 export const KEEP_PARTIAL_MS = 24 * 3600_000;
+/**
+ * 1 MiB of unread bytes per connection before we stop reading its socket: enough to keep the
+ * disk busy, and flat whatever the file's size. (TCP's own buffers hold more, in the kernel.)
+ */
+export const RECEIVE_WINDOW_BYTES = 1024 * 1024;
 
 export interface ReceiverOptions {
   /** Where files are saved (it must exist). */
@@ -44,8 +40,12 @@ export interface ReceiverOptions {
 /** A TCP server that receives files into `opts.dir`. Call `close()` (or closeServer) to stop. */
 export function createReceiver(opts: ReceiverOptions): net.Server {
   const log = opts.log ?? console.log;
-  const busy = new Set<string>(); // names being received right now, one sender each
-  const context: ReceiveContext = { opts, log, busy };
+  const rules: ReceiveOptions = {
+    ...opts,
+    overwrite: opts.overwrite === true,
+    busy: new Set<string>(), // names being received right now, one sender each
+    log,
+  };
   let nextId = 1;
 
   // allowHalfOpen: a sender may send its last bytes and a FIN, then wait for our verdict.
@@ -56,14 +56,13 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
     socket.on('error', (err) => log(`${who}: ${err.message}`));
     const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
     socket.setTimeout(idleMs, () => socket.destroy(new Error(`silent for ${idleMs / 1000} s`)));
-    const conn = { socket, reader: new SocketReader(socket), who };
+    const conn = new Connection(socket, who, { windowBytes: RECEIVE_WINDOW_BYTES });
     const served = serveSender(conn).then(
       () => socket.writableEnded || socket.end(),
       (err: unknown) => {
-        // A peer that breaks the protocol gets one ERROR frame and is closed. The server,
-        // and every other sender, go on.
-        log(`${who}: ${(err as Error).message}; closing`);
-        closeAfter(socket, encodeMessage({ type: 'error', text: (err as Error).message }));
+        const why = (err as Error).message;
+        log(`${who}: ${why}; closing`);
+        conn.endWith({ type: 'error', text: why });
       },
     );
     // Said last, once the socket is closed and its file has been dealt with.
@@ -74,7 +73,7 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
   // Partials of senders that never came back are removed after a while, at start and hourly.
   const keepMs = opts.keepPartialMs ?? KEEP_PARTIAL_MS;
   const sweep = () =>
-    sweepPartials(opts.dir, keepMs, new Set([...busy].map(partialName))).then(
+    sweepPartials(opts.dir, keepMs, new Set([...rules.busy].map(partialName))).then(
       (gone) =>
         gone.length && log(`removed ${gone.length} stale partial file(s): ${gone.join(', ')}`),
       (err: unknown) => log(`cannot sweep ${opts.dir}: ${describeFsError(err)}`),
@@ -83,18 +82,17 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
   const sweeper = setInterval(sweep, Math.min(keepMs, 3600_000)).unref();
   server.on('close', () => clearInterval(sweeper));
 
-  /** One connection: the preamble, then offers until the sender ends. */
-  async function serveSender(conn: Connection): Promise<'closing' | undefined> {
+  /** One connection: the preambles, then one file after another until the sender leaves. */
+  async function serveSender(conn: Connection): Promise<AfterFile> {
     const hello = await conn.reader.readExactly(PREAMBLE_BYTES);
-    if (!hello) return; // connected and left without a word
+    if (!hello) return 'ended'; // connected and left without a word
     // Ours goes first either way: a peer that speaks another version learns which we speak,
     // then reads the ERROR frame that follows if we cannot talk.
     conn.socket.write(encodePreamble());
     checkPreamble(hello);
     for (;;) {
-      const offer = await readMessage(conn.reader, 'offer', true);
-      if (!offer) return; // FIN between two files: a clean goodbye, not an error
-      if ((await receiveFile(context, conn, offer)) === 'closing') return 'closing';
+      const after = await receiveFile(conn, rules);
+      if (after !== 'next') return after;
     }
   }
 

@@ -1,15 +1,16 @@
-// The sender of seed 001, done right. The seed sends a file line by line and waits for
-// `success` after each one: one round trip per line, no size, no checksum, and a file with a
-// line `quit` in it ends early. Here each file is offered (name, size, hash), the receiver
-// says where to start (resume), the bytes stream as fast as the socket drains, and the
-// receiver answers with the result of its own check of our digest.
+// The sender of seed 001, done right: the other side of receive.ts. The seed sends a file line
+// by line and waits for `success` after each one: one round trip per line, no size, no
+// checksum, and a file with a line `quit` in it ends early. Here each file is offered (name,
+// size, hash), the receiver says where to start (resume), the bytes stream as fast as the
+// socket drains, and the receiver answers with the result of its own check of our digest.
 // Run: pnpm --filter file-transfer client FILE...   (with `pnpm --filter file-transfer start`)
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createHasher, type Hasher } from './digest.js';
-import { type LinkOptions, ReceiverLink } from './link.js';
-import type { HashName, ResultCode } from './protocol.js';
-import { describeFsError, formatBytes, formatRate } from './units.js';
+import { createHasher, hashPrefix } from './digest.js';
+import { ReceiverLink } from './link.js';
+import type { HashName } from './protocol.js';
+import { describeReport, type FileReport, newReport } from './report.js';
+import { describeFsError, formatBytes } from './units.js';
 
 /** 1 MiB per disk read: few system calls, and the socket always has the next chunk ready. */
 export const READ_CHUNK_BYTES = 1024 * 1024;
@@ -29,25 +30,9 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
-/** What happened to one file. */
-export interface FileReport {
-  file: string;
-  status: 'saved' | 'refused' | 'failed' | 'interrupted';
-  /** The receiver's answer, when it gave one. */
-  code?: ResultCode;
-  message: string;
-  size: number;
-  resumedFrom: number;
-  /** Bytes sent this time, and how long it took (offer to answer). */
-  sentBytes: number;
-  seconds: number;
-  /** The digest the receiver verified (absent with --hash none, or when not saved). */
-  digest?: Buffer;
-}
-
 /** Sends each file in turn over one connection (a new one if the receiver closed it). */
 export async function sendFiles(files: string[], opts: SendOptions): Promise<FileReport[]> {
-  const linkOpts: LinkOptions = { ...opts, timeoutMs: opts.timeoutMs ?? SENDER_TIMEOUT_MS };
+  const linkOptions = { ...opts, timeoutMs: opts.timeoutMs ?? SENDER_TIMEOUT_MS };
   const log = opts.log ?? console.error;
   const reports: FileReport[] = [];
   let link: ReceiverLink | undefined;
@@ -56,11 +41,11 @@ export async function sendFiles(files: string[], opts: SendOptions): Promise<Fil
       if (opts.signal?.aborted) break;
       if (!link?.usable) {
         try {
-          link = await ReceiverLink.open(linkOpts);
+          link = await ReceiverLink.open(linkOptions);
         } catch (err) {
           if (reports.length === 0) throw err; // cannot connect at all: one line, exit 1
           // The receiver went away between two files.
-          reports.push(failedReport(file, (err as Error).message));
+          reports.push({ ...newReport(file), message: (err as Error).message });
           log(describeReport(reports.at(-1) as FileReport));
           break;
         }
@@ -83,17 +68,10 @@ export async function sendFile(
   opts: SendOptions,
 ): Promise<FileReport> {
   const hash = opts.hash ?? 'blake3';
+  const say = opts.log ?? console.error;
   const began = performance.now();
-  const report: FileReport = {
-    file,
-    status: 'failed',
-    message: '',
-    size: 0,
-    resumedFrom: 0,
-    sentBytes: 0,
-    seconds: 0,
-  };
-  const end = (status: FileReport['status'], message: string, code?: ResultCode) => {
+  const report = newReport(file);
+  const end = (status: FileReport['status'], message: string, code?: FileReport['code']) => {
     Object.assign(report, { status, message, code });
     report.seconds = (performance.now() - began) / 1000;
     return report;
@@ -108,49 +86,51 @@ export async function sendFile(
   try {
     // 1. The offer: only the base name travels; where the file lives here is our business.
     link.send({ type: 'offer', hash, size, name: path.basename(file) });
-    const answer = await link.next(opts.signal);
+    const answer = await link.answer(opts.signal);
     if (answer.type === 'result') return end('refused', answer.text, answer.code);
     if (answer.type !== 'accept') throw new Error(`unexpected ${answer.type} from the receiver`);
 
     // 2. Resume only if the receiver's bytes are the start of *this* file: same digest over
     // the same prefix. Those bytes also start our digest of the whole file.
-    let hasher: Hasher = createHasher(hash);
-    let offset = 0;
-    if (answer.offset > 0 && answer.offset <= size && hash !== 'none') {
-      await hashFileRange(file, 0, answer.offset, hasher);
-      if (hasher.digest().equals(answer.prefixDigest)) offset = answer.offset;
-      else hasher = createHasher(hash);
-    }
-    report.resumedFrom = offset;
-    link.send({ type: 'start', offset });
-    if (offset > 0) {
-      say(
-        opts,
-        `${file}: resuming at ${formatBytes(offset)} (the receiver's copy of that much matches)`,
-      );
-    } else if (answer.offset > 0) {
-      say(
-        opts,
-        `${file}: the receiver's ${formatBytes(answer.offset)} are not the start of this file; sending it all`,
-      );
-    }
-
-    // 3. The bytes. Two buffers take turns: while one is on its way out through the socket,
-    // the next part of the file is read into the other. We wait for the socket to finish with
-    // a buffer before reading into it again, and that wait is the backpressure: when the
-    // receiver or the network is slower than our disk, we slow down with it, and memory stays
-    // at two buffers whatever the file size.
-    let done = offset;
     const handle = await fs.open(file, 'r');
+    let hasher = createHasher(hash);
+    let offset = 0;
+    let done = 0;
     try {
+      if (answer.offset > 0 && answer.offset <= size && hash !== 'none') {
+        await hashPrefix(handle, answer.offset, hasher);
+        if (hasher.digest().equals(answer.prefixDigest)) offset = answer.offset;
+        else hasher = createHasher(hash);
+      }
+      report.resumedFrom = offset;
+      link.send({ type: 'start', offset });
+      if (offset > 0) {
+        say(
+          `${file}: resuming at ${formatBytes(offset)} (the receiver's copy of that much matches)`,
+        );
+      } else if (answer.offset > 0) {
+        const theirs = formatBytes(answer.offset);
+        say(`${file}: the receiver's ${theirs} are not the start of this file; sending it all`);
+      }
+
+      // 3. The bytes. Two buffers take turns: while one is on its way out through the socket,
+      // the next part of the file is read into the other. We wait for the socket to finish
+      // with a buffer before reading into it again, and that wait is the backpressure: when
+      // the receiver or the network is slower than our disk, we slow down with it, and memory
+      // stays at two buffers whatever the file's size.
+      done = offset;
       const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
       const sent: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
       for (let turn = 0; done < size; turn ^= 1) {
         await sent[turn];
         if (opts.signal?.aborted || link.hasNews) break;
         const buffer = buffers[turn] as Buffer;
-        const want = Math.min(buffer.length, size - done);
-        const { bytesRead } = await handle.read(buffer, 0, want, done);
+        const { bytesRead } = await handle.read(
+          buffer,
+          0,
+          Math.min(buffer.length, size - done),
+          done,
+        );
         if (bytesRead === 0) break; // the file shrank while we were sending it
         if (opts.signal?.aborted) break; // stopped while we were reading
         const chunk = buffer.subarray(0, bytesRead);
@@ -173,7 +153,7 @@ export async function sendFile(
     }
     if (link.hasNews) {
       // The receiver answered before we finished: it failed (a full disk) or went away.
-      const early = await link.next();
+      const early = await link.answer();
       link.close();
       return early.type === 'result'
         ? end('failed', early.text, early.code)
@@ -187,7 +167,7 @@ export async function sendFile(
     // 4. Our digest; the receiver compares it with its own and says what it did.
     const digest = hasher.digest();
     link.send({ type: 'done', digest });
-    const verdict = await link.next(opts.signal);
+    const verdict = await link.answer(opts.signal);
     if (verdict.type !== 'result') throw new Error(`unexpected ${verdict.type} from the receiver`);
     if (verdict.code !== 'saved') return end('failed', verdict.text, verdict.code);
     if (hash !== 'none') report.digest = digest;
@@ -201,49 +181,5 @@ export async function sendFile(
     if (opts.signal?.aborted)
       return end('interrupted', `interrupted${sent}; send it again to resume`);
     return end('failed', `connection lost${sent}: ${(err as Error).message}`);
-  }
-}
-
-/** One line per file, as the sender prints it. */
-export function describeReport(r: FileReport): string {
-  switch (r.status) {
-    case 'saved': {
-      const check = r.digest ? 'verified by the receiver' : 'size checked only (--hash none)';
-      // A rate means little for a small file: it is mostly the round trips.
-      const rate = r.sentBytes >= 1024 * 1024 ? `, ${formatRate(r.sentBytes, r.seconds)}` : '';
-      const resumed = r.resumedFrom > 0 ? `, resumed at ${formatBytes(r.resumedFrom)}` : '';
-      return `${r.file}: saved as ${r.message}, ${check} (${formatBytes(r.size)} in ${r.seconds.toFixed(2)} s${rate}${resumed})`;
-    }
-    case 'refused':
-      return `${r.file}: refused: ${r.message}`;
-    case 'failed':
-      return `${r.file}: failed: ${r.message}`;
-    case 'interrupted':
-      return `${r.file}: ${r.message}`;
-  }
-}
-
-function failedReport(file: string, message: string): FileReport {
-  return { file, status: 'failed', message, size: 0, resumedFrom: 0, sentBytes: 0, seconds: 0 };
-}
-
-function say(opts: SendOptions, line: string): void {
-  (opts.log ?? console.error)(line);
-}
-
-/** Feeds bytes [start, end) of a file to a hasher. */
-async function hashFileRange(file: string, start: number, end: number, hasher: Hasher) {
-  const handle = await fs.open(file, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-    for (let position = start; position < end; ) {
-      const want = Math.min(buffer.length, end - position);
-      const { bytesRead } = await handle.read(buffer, 0, want, position);
-      if (bytesRead === 0) throw new Error(`${file} is shorter than ${end} bytes`);
-      hasher.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-  } finally {
-    await handle.close();
   }
 }

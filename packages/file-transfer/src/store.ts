@@ -1,15 +1,11 @@
-// The receiver's side of the disk: partial files and the atomic rename. Bytes never go
+// Support: the receiver's side of the disk: partial files and the atomic rename. Bytes never go
 // straight into `big.iso`. They go into `.big.iso.partial`, which nobody mistakes for a finished
 // file, and only once the size and digest check out does the partial become `big.iso`, in one
 // rename(2) (atomic on POSIX: anyone looking sees the old state or the new one, never half).
 // A transfer cut short leaves its partial behind for resume; old ones are swept away.
 import { constants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
-import type { Hasher } from './digest.js';
 import { isPartialName, partialName, pathInside } from './names.js';
-
-/** 1 MiB per read when hashing what a partial already holds. */
-const PREFIX_READ_BYTES = 1024 * 1024;
 
 /** A partial file opened for a transfer, and how many bytes it already held. */
 export interface Partial {
@@ -36,20 +32,22 @@ export async function openPartial(dir: string, name: string): Promise<Partial> {
   }
 }
 
-/** Feeds the first `bytes` of an open file to each hasher (to compare a held prefix). */
-export async function hashPrefix(
-  handle: FileHandle,
-  bytes: number,
-  hashers: Hasher[],
-): Promise<void> {
-  const buffer = Buffer.allocUnsafe(Math.min(PREFIX_READ_BYTES, Math.max(bytes, 1)));
-  for (let position = 0; position < bytes; ) {
-    const want = Math.min(buffer.length, bytes - position);
-    const { bytesRead } = await handle.read(buffer, 0, want, position);
-    if (bytesRead === 0) throw new Error(`file ended after ${position} of ${bytes} bytes`);
-    for (const h of hashers) h.update(buffer.subarray(0, bytesRead));
-    position += bytesRead;
-  }
+/**
+ * Closes a partial file's handle. One that never got a byte is removed too: an offer that
+ * was abandoned at once leaves nothing worth resuming.
+ */
+export async function closePartial(partial: Partial): Promise<void> {
+  await partial.handle.close().catch(() => {});
+  const left = await fs.lstat(partial.path).catch(() => null);
+  if (left?.isFile() && left.size === 0) await fs.rm(partial.path, { force: true });
+}
+
+/** Whether anything (a file, a folder, a symlink) has this name. */
+export async function exists(file: string): Promise<boolean> {
+  return fs.lstat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -74,13 +72,11 @@ export async function commitPartial(
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw err;
     // No hard links here (FAT, some network mounts): look, then rename. A file created in
     // between would be replaced; on such file systems that is the best rename(2) offers.
-    if (
-      await fs.stat(final).then(
-        () => true,
-        () => false,
-      )
-    )
-      return false;
+    const taken = await fs.stat(final).then(
+      () => true,
+      () => false,
+    );
+    if (taken) return false;
     await fs.rename(partial, final);
     return true;
   }

@@ -1,4 +1,4 @@
-// Sizes and rates as people read them. Sizes use powers of 1024 (as --max-size 10M does);
+// Support: sizes and rates as people read them. Sizes use powers of 1024 (as --max-size 10M does);
 // rates use MB/s (10^6 bytes a second), the unit of most network benchmarks.
 
 /** `900 B`, `64.0 KiB`, `1.5 GiB`. */

@@ -1,24 +1,26 @@
 // The programs as people run them, as real processes: --help lists every flag and its
-// default, bad flags exit 2 with one line, a taken port exits 1, a real transfer prints one
-// b3sum/sha256sum line per file on stdout, SIGTERM stops the receiver with exit 0, and the
-// demo runs to the end.
+// default (the bench's too), bad flags exit 2 with one line, a taken port exits 1, a real
+// transfer prints one b3sum/sha256sum line per file on stdout, SIGTERM stops the receiver
+// with exit 0, and the demo runs to the end.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
+import { Recorder, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
 import { expect, test } from 'vitest';
-import { createSeedReceiver } from '../src/seed.js';
-import { digestOf, HOST, LogLines, makeFile, tempDir } from './helpers.js';
+import { createSeedReceiver } from '../src/seed-receiver.js';
+import { digestOf, HOST, makeFile, tempDir, WAIT_MS } from './helpers.js';
 
 const PACKAGE_DIR = new URL('..', import.meta.url);
 
-// --help of both programs names every flag and its default.
+// --help of both programs (and of the bench, which lives in bench/) names every flag and its
+// default.
 test('--help lists every flag with its default', async () => {
-  const [start, client] = await Promise.all([
+  const [start, client, bench] = await Promise.all([
     runToEnd(PACKAGE_DIR, 'src/bin/start.ts', ['--help']),
     runToEnd(PACKAGE_DIR, 'src/bin/client.ts', ['--help']),
+    runToEnd(PACKAGE_DIR, 'bench/main.ts', ['--help']),
   ]);
   expect(start.code).toBe(0);
   for (const flag of [
@@ -42,6 +44,11 @@ test('--help lists every flag with its default', async () => {
     '--timeout SECONDS',
   ]) {
     expect(client.stdout).toContain(flag);
+  }
+  expect(bench.code).toBe(0);
+  expect(bench.stdout).toMatch(/usage: pnpm --filter file-transfer bench \[flags\]/);
+  for (const flag of ['--size SIZE', '(default 1G)', '--rounds N', '--seed-size SIZE']) {
+    expect(bench.stdout).toContain(flag);
   }
 });
 
@@ -150,7 +157,7 @@ test('start and client: files saved, sums on stdout, SIGTERM exits 0', async () 
 // The sender in seed mode sends line by line, exits 0, and says that nothing was checked.
 test('client --protocol seed talks to a seed receiver and says nothing was verified', async () => {
   const dir = await tempDir();
-  const log = new LogLines();
+  const log = new Recorder(WAIT_MS);
   const server = createSeedReceiver({ dir, log: log.push });
   server.listen(0, HOST);
   await once(server, 'listening');

@@ -1,6 +1,6 @@
 // Test helpers: temp folders that clean themselves up, generated files (streamed, never whole
-// in memory), an in-process receiver whose log lines a test can wait for, a hand-written
-// client for bytes our sender would never send, and a proxy that stands between the two.
+// in memory), an in-process receiver whose log lines a test can wait for (common's Recorder),
+// a hand-written client for bytes our sender would never send, and a proxy between the two.
 import { createCipheriv, createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
@@ -8,7 +8,8 @@ import fs from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { closeServer, trackConnections } from '@socket-lab/common';
+import { closeServer, SocketReader, trackConnections } from '@socket-lab/common';
+import { Recorder } from '@socket-lab/common/testing';
 import { afterEach } from 'vitest';
 import { createHasher } from '../src/digest.js';
 import {
@@ -19,11 +20,10 @@ import {
   type Message,
   PREAMBLE_BYTES,
 } from '../src/protocol.js';
-import { SocketReader } from '../src/reader.js';
 import { createReceiver, type ReceiverOptions } from '../src/receiver.js';
 
 export const HOST = '127.0.0.1';
-/** How long a helper waits for a log line before it fails the test (the machine is shared). */
+/** How long a test waits for a log line before it fails (the machine is shared). */
 export const WAIT_MS = 20_000;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -73,49 +73,11 @@ export async function listAll(dir: string): Promise<string[]> {
   return ((await fs.readdir(dir, { recursive: true })) as string[]).sort();
 }
 
-/** Log lines collected as they come, with a way to wait for one. */
-export class LogLines {
-  readonly lines: string[] = [];
-  private waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
-
-  readonly push = (line: string): void => {
-    this.lines.push(line);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.re.test(line)) return true;
-      w.resolve(line);
-      return false;
-    });
-  };
-
-  /** Resolves with the first line matching `re`, logged already or still to come. */
-  async waitFor(re: RegExp): Promise<string> {
-    const seen = this.lines.find((line) => re.test(line));
-    if (seen) return seen;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        new Promise<string>((resolve) => this.waiters.push({ re, resolve })),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new Error(`no log line ${re} within ${WAIT_MS} ms:\n${this.lines.join('\n')}`),
-              ),
-            WAIT_MS,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
 /** An in-process receiver on 127.0.0.1:0 saving into a new temp folder; closed after the test. */
 export async function startReceiver(opts: Partial<ReceiverOptions> = {}) {
   const dir = opts.dir ?? path.join(await tempDir(), 'out');
   await fs.mkdir(dir, { recursive: true });
-  const log = new LogLines();
+  const log = new Recorder(WAIT_MS);
   const server = createReceiver({ ...opts, dir, log: log.push });
   const open = trackConnections(server);
   server.listen(0, HOST);

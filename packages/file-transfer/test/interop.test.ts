@@ -6,11 +6,12 @@ import fs from 'node:fs/promises';
 import type net from 'node:net';
 import path from 'node:path';
 import { closeServer, trackConnections } from '@socket-lab/common';
-import { hasPython3, spawnProgram, waitForListening } from '@socket-lab/common/testing';
+import { hasPython3, Recorder, spawnProgram, waitForListening } from '@socket-lab/common/testing';
 import { describe, expect, test } from 'vitest';
-import { createSeedReceiver, sendSeedFile } from '../src/seed.js';
+import { createSeedReceiver } from '../src/seed-receiver.js';
+import { sendSeedFile } from '../src/seed-sender.js';
 import { sendFiles } from '../src/sender.js';
-import { HOST, LogLines, startProxy, startReceiver, tempDir } from './helpers.js';
+import { HOST, startProxy, startReceiver, tempDir, WAIT_MS } from './helpers.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 const python = hasPython3();
@@ -19,7 +20,7 @@ if (!python) console.warn('python3 not found: skipping the interop tests with th
 /** Our seed-protocol receiver on 127.0.0.1:0, saving into a temp folder. */
 async function startSeedReceiver() {
   const dir = await tempDir();
-  const log = new LogLines();
+  const log = new Recorder(WAIT_MS);
   const server: net.Server = createSeedReceiver({ dir, log: log.push });
   const open = trackConnections(server);
   server.listen(0, HOST);

@@ -1,10 +1,12 @@
 // What the bytes mean, without sockets: every message encodes and decodes back to itself,
 // hostile frames become clear errors, names never leave the folder, digests print as the
-// *sum tools print them, and the receiver's reader splits frames from file bytes exactly.
+// *sum tools print them, and a connection (common's SocketReader underneath) splits frames
+// from file bytes exactly.
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
-import { FrameError } from '@socket-lab/common';
+import { FrameError, ShortReadError, SocketReader } from '@socket-lab/common';
 import { describe, expect, test } from 'vitest';
+import { Connection } from '../src/connection.js';
 import { createHasher, sumLine } from '../src/digest.js';
 import { MAX_NAME_BYTES, pathInside, sanitizeName } from '../src/names.js';
 import {
@@ -16,7 +18,6 @@ import {
   type Message,
   ProtocolError,
 } from '../src/protocol.js';
-import { ShortReadError, SocketReader } from '../src/reader.js';
 
 /** The payload of an encoded frame (what the reader hands to decodeMessage). */
 function payload(frame: Buffer): Buffer {
@@ -198,8 +199,8 @@ describe('digests', () => {
   });
 });
 
-describe('the reader', () => {
-  /** A connected pair on 127.0.0.1: `write` is the peer, `reader` reads our side. */
+describe('the connection and its reader', () => {
+  /** A connected pair on 127.0.0.1: `peer` writes, `reader` reads our side (`ours`). */
   async function pair() {
     const server = net.createServer();
     server.listen(0, '127.0.0.1');
@@ -213,21 +214,17 @@ describe('the reader', () => {
   // One write holding a frame, file bytes and the next frame comes apart exactly: the
   // frame, then precisely the file's bytes, then the next frame.
   test('splits frames from raw bytes inside one chunk', async () => {
-    const { peer, ours, reader } = await pair();
+    const { peer, ours } = await pair();
+    const conn = new Connection(ours, 'peer');
     const start = encodeMessage({ type: 'start', offset: 0 });
     const done = encodeMessage({ type: 'done', digest: Buffer.alloc(0) });
     peer.end(Buffer.concat([start, Buffer.from('FILEBYTES'), done]));
-    expect(decodeMessage((await reader.readFrame(MAX_CONTROL_FRAME_BYTES)) as Buffer)).toEqual({
-      type: 'start',
-      offset: 0,
-    });
+    expect(await conn.read('start')).toEqual({ type: 'start', offset: 0 });
     const body: Buffer[] = [];
-    for await (const piece of reader.readStream(9)) body.push(piece);
+    for await (const piece of conn.reader.readStream(9)) body.push(piece);
     expect(Buffer.concat(body).toString()).toBe('FILEBYTES');
-    expect(decodeMessage((await reader.readFrame(MAX_CONTROL_FRAME_BYTES)) as Buffer).type).toBe(
-      'done',
-    );
-    expect(await reader.readFrame(MAX_CONTROL_FRAME_BYTES)).toBeNull(); // a clean end
+    expect((await conn.read('done')).type).toBe('done');
+    expect(await conn.next()).toBeNull(); // a clean end
     ours.destroy();
   });
 

@@ -5,7 +5,7 @@ import { onShutdown, runCli, toChoice, toMilliseconds, UsageError } from '@socke
 import { sumLine } from '../digest.js';
 import { createProgressDisplay } from '../progress.js';
 import { HASH_NAMES } from '../protocol.js';
-import { sendSeedFile } from '../seed.js';
+import { sendSeedFile } from '../seed-sender.js';
 import { SENDER_TIMEOUT_MS, sendFiles } from '../sender.js';
 
 const spec = {

@@ -18,7 +18,8 @@ import {
 import { sumLine } from '../digest.js';
 import { createProgressDisplay } from '../progress.js';
 import { createReceiver } from '../receiver.js';
-import { createSeedReceiver, sendSeedFile } from '../seed.js';
+import { createSeedReceiver } from '../seed-receiver.js';
+import { sendSeedFile } from '../seed-sender.js';
 import { sendFiles } from '../sender.js';
 
 const HOST = '127.0.0.1';

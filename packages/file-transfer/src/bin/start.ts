@@ -15,7 +15,7 @@ import {
   trackConnections,
 } from '@socket-lab/common';
 import { createReceiver, IDLE_TIMEOUT_MS, KEEP_PARTIAL_MS } from '../receiver.js';
-import { createSeedReceiver } from '../seed.js';
+import { createSeedReceiver } from '../seed-receiver.js';
 import { describeFsError } from '../units.js';
 
 const spec = {
