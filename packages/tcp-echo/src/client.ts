@@ -4,8 +4,14 @@
 // line and find the rest in front of the next answer). We sent N bytes, so we wait for N.
 // Run: pnpm --filter tcp-echo client      (with `pnpm --filter tcp-echo start` running)
 import { once } from 'node:events';
-import net from 'node:net';
-import { describeNetError, FatalError, formatHostPort, previewBytes } from '@socket-lab/common';
+import type net from 'node:net';
+import {
+  connectTcp,
+  FatalError,
+  formatHostPort,
+  previewBytes,
+  SocketReader,
+} from '@socket-lab/common';
 import { EXIT_WORD } from './protocol.js';
 
 /** 10 s to connect, to be greeted and to get each echo back, then give up with a message. */
@@ -21,11 +27,8 @@ export interface EchoClientOptions {
 export class EchoConnection {
   /** Resolves when the socket has closed, for whatever reason. */
   readonly closed: Promise<void>;
-  private inbox: Buffer[] = [];
-  private inboxBytes = 0;
-  private waiter: (() => void) | null = null;
-  private ended = false;
-  private error: Error | null = null;
+  /** What has arrived and not been read yet: an echo may come in any number of pieces. */
+  private readonly reader: SocketReader;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -33,21 +36,10 @@ export class EchoConnection {
     private readonly timeoutMs: number,
   ) {
     this.closed = once(socket, 'close').then(() => {});
-    socket.on('data', (chunk: Buffer) => {
-      this.inbox.push(chunk);
-      this.inboxBytes += chunk.length;
-      this.waiter?.();
-    });
-    // The server's FIN ('end'), or a reset ('error' then 'close'): no more bytes will come.
-    const gone = () => {
-      this.ended = true;
-      this.waiter?.();
-    };
-    socket.on('end', gone);
-    socket.on('close', gone);
-    socket.on('error', (err) => {
-      this.error = err; // reported by whichever wait was on
-    });
+    this.reader = new SocketReader(socket);
+    // A reset shows up here first; the reader keeps it (`failure`), and whichever wait is on
+    // reports it. Without a listener the error would be thrown and end the program.
+    socket.on('error', () => {});
   }
 
   /**
@@ -55,34 +47,39 @@ export class EchoConnection {
    * with a FatalError (one readable line) if that fails or takes longer than the timeout.
    */
   static async open(opts: EchoClientOptions): Promise<{ conn: EchoConnection; greeting: Buffer }> {
-    const where = formatHostPort(opts.host, opts.port);
     const timeoutMs = opts.timeoutMs ?? CLIENT_TIMEOUT_MS;
     // noDelay: each message goes out at once, not held back by Nagle's algorithm.
-    const socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
-    socket.setTimeout(timeoutMs, () => socket.destroy(timedOut()));
-    try {
-      await once(socket, 'connect');
-    } catch (err) {
-      socket.destroy();
-      throw new FatalError(describeNetError(err, { action: `connect to ${where}`, ...opts }));
-    }
-    socket.setTimeout(0);
-    const conn = new EchoConnection(socket, where, timeoutMs);
-    await conn.waitFor(() => conn.inboxBytes > 0, 'greeting');
-    return { conn, greeting: conn.take(conn.inboxBytes) };
+    const socket = await connectTcp({ host: opts.host, port: opts.port, timeoutMs, noDelay: true });
+    const conn = new EchoConnection(socket, formatHostPort(opts.host, opts.port), timeoutMs);
+    // The greeting is the first chunk that arrives, whole, whatever its size.
+    const greeting = await conn.receive('greeting', [], () =>
+      conn.reader.read(Number.POSITIVE_INFINITY),
+    );
+    return { conn, greeting };
   }
 
   /** Sends `message` and resolves with exactly as many bytes once they have come back. */
   async echo(message: string | Buffer): Promise<Buffer> {
     const bytes = typeof message === 'string' ? Buffer.from(message) : message;
     this.socket.write(bytes);
-    await this.waitFor(() => this.inboxBytes >= bytes.length, `${bytes.length}-byte echo`);
-    return this.take(bytes.length);
+    // We sent N bytes, so the echo is complete when N bytes are back, in however many reads.
+    const pieces: Buffer[] = [];
+    return this.receive(`${bytes.length}-byte echo`, pieces, async () => {
+      for (let got = 0; got < bytes.length; ) {
+        const piece = await this.reader.read(bytes.length - got);
+        if (!piece) return null;
+        pieces.push(piece);
+        got += piece.length;
+      }
+      return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+    });
   }
 
   /** Bytes that came without being asked for (a notice before the server closed). */
-  unread(): Buffer {
-    return this.take(this.inboxBytes);
+  async unread(): Promise<Buffer> {
+    const waiting = this.reader.bufferedBytes;
+    if (waiting === 0) return Buffer.alloc(0); // recv() would wait for more
+    return (await this.reader.recv(waiting)) ?? Buffer.alloc(0);
   }
 
   /** Sends `exit`, closes our side, and waits (at most the timeout) for the server to close. */
@@ -98,42 +95,29 @@ export class EchoConnection {
     this.socket.resetAndDestroy();
   }
 
-  // Waits for `ready()` to hold after a read, failing if the server closes or goes quiet.
-  private async waitFor(ready: () => boolean, what: string): Promise<void> {
-    if (ready()) return;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no ${what} within ${this.timeoutMs / 1000} s`)),
-          this.timeoutMs,
-        );
-        const check = () => {
-          if (ready()) resolve();
-          else if (this.ended) reject(new Error('closed'));
-          else return;
-          clearTimeout(timer);
-          this.waiter = null;
-        };
-        this.waiter = check;
-      });
-    } catch (err) {
-      const got = this.inboxBytes > 0 ? `: ${previewBytes(this.unread(), 120)}` : '';
-      const why = (err as Error).message;
-      const how =
-        (this.error as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' ? 'reset' : 'closed';
-      throw new FatalError(
-        why === 'closed'
-          ? `${this.where}: the server ${how} the connection (waiting for the ${what})${got}`
-          : `${this.where}: ${why}${got}`,
-      );
+  // Runs `read` (null: the stream ended first) against the timeout. A close or a silence
+  // becomes a FatalError that says what we were waiting for and shows what had come:
+  // `taken` (what `read` already took) and anything still unread.
+  private async receive(
+    what: string,
+    taken: Buffer[],
+    read: () => Promise<Buffer | null>,
+  ): Promise<Buffer> {
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
+    });
+    const outcome = await Promise.race([read(), silence]).finally(() => clearTimeout(timer));
+    if (outcome instanceof Buffer) return outcome;
+    const came = Buffer.concat([...taken, await this.unread()]);
+    const got = came.length > 0 ? `: ${previewBytes(came, 120)}` : '';
+    if (outcome === 'timeout') {
+      throw new FatalError(`${this.where}: no ${what} within ${this.timeoutMs / 1000} s${got}`);
     }
-  }
-
-  private take(count: number): Buffer {
-    const all = this.inbox.length === 1 ? (this.inbox[0] as Buffer) : Buffer.concat(this.inbox);
-    this.inbox = count < all.length ? [all.subarray(count)] : [];
-    this.inboxBytes = all.length - count;
-    return all.subarray(0, count);
+    const reset = (this.reader.failure as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET';
+    throw new FatalError(
+      `${this.where}: the server ${reset ? 'reset' : 'closed'} the connection (waiting for the ${what})${got}`,
+    );
   }
 }
 
@@ -157,7 +141,7 @@ export async function runEchoClient(
   while (true) {
     const next = await Promise.race([input.next(), serverGone]);
     if (next === null) {
-      const notice = conn.unread();
+      const notice = await conn.unread();
       const said =
         notice.length > 0 ? `: ${previewBytes(notice.subarray(0, lineLength(notice)), 200)}` : '';
       throw new FatalError(`the server closed the connection${said}`);
@@ -184,8 +168,4 @@ function lineLength(bytes: Buffer): number {
   if (bytes[n - 1] === 0x0a) n -= 1;
   if (bytes[n - 1] === 0x0d) n -= 1;
   return n;
-}
-
-function timedOut(): NodeJS.ErrnoException {
-  return Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
 }

@@ -48,7 +48,8 @@ export function createEchoServer(opts: EchoServerOptions = {}): EchoServer {
   let nextId = 1;
 
   // noDelay: send each echo at once. With Nagle's algorithm on, a small write waits while
-  // earlier bytes are unacknowledged, and the peer delays its ACK: 40 ms lost per message.
+  // earlier bytes are unacknowledged, and the peer holds its ACK back on a timer (delayed
+  // ACK): each such echo would wait for that timer. BENCH.md shows it on the seed's server.
   const server = net.createServer({ noDelay: true }, (socket) => {
     if (maxClients > 0 && sessions.size >= maxClients) {
       log(`refused ${formatPeer(socket)}: server full (${sessions.size} online)`);

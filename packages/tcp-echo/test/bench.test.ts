@@ -2,8 +2,8 @@
 // server that changes a byte; the report computes ratios and percentiles right.
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
-import { afterEach, expect, test } from 'vitest';
 import { fillMessage, percentile, runLoad } from '@socket-lab/bench/tcp-load';
+import { afterEach, expect, test } from 'vitest';
 import {
   bestRuns,
   boundBy,

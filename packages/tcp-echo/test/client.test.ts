@@ -6,7 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import { FatalError } from '@socket-lab/common';
 import { afterEach, expect, test } from 'vitest';
 import { EchoConnection, runEchoClient } from '../src/client.js';
-import { HOST, startEcho } from './helpers.js';
+import { HOST, payload, startEcho } from './helpers.js';
 
 const servers: net.Server[] = [];
 afterEach(() => {
@@ -70,6 +70,16 @@ test('waits for every byte of an echo that comes back in pieces', async () => {
   const message = 'a message that comes back in 40 pieces';
   expect((await conn.echo(message)).toString()).toBe(message);
   conn.reset();
+});
+
+test('an echo larger than the read window comes back whole', async () => {
+  // 1 MiB is sixteen times what the client holds unread before it pauses the socket: the
+  // echo must be taken as it arrives, not waited for all at once.
+  const { port } = await start();
+  const { conn } = await EchoConnection.open({ host: HOST, port });
+  const sent = payload(1024 * 1024, 3);
+  expect((await conn.echo(sent)).equals(sent)).toBe(true);
+  await conn.exit();
 });
 
 test('an echo that is not what was sent is shown escaped', async () => {

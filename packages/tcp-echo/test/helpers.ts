@@ -1,109 +1,61 @@
 // Small helpers for this package's tests: a server on port 0 whose log lines a test can wait
-// for, raw sockets, and reading an exact number of bytes.
+// for (common's Recorder), raw sockets read through common's SocketReader, and payloads.
 import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
+import type net from 'node:net';
+import { connectTcp, SocketReader } from '@socket-lab/common';
+import { Recorder } from '@socket-lab/common/testing';
 import { createEchoServer, type EchoServer, type EchoServerOptions } from '../src/server.js';
 
 export const HOST = '127.0.0.1';
-/** How long a helper waits for a log line or bytes before failing the test. */
+/** How long a helper waits for bytes or an event before failing the test. */
 export const WAIT_MS = 15_000;
 
-/** Log lines as they come, with a way to wait for one. */
-export class LogLines {
-  readonly lines: string[] = [];
-  private waiting: { re: RegExp; count: number; resolve: () => void }[] = [];
-
-  readonly push = (line: string): void => {
-    this.lines.push(line);
-    this.waiting = this.waiting.filter((w) => {
-      if (this.count(w.re) < w.count) return true;
-      w.resolve();
-      return false;
-    });
-  };
-
-  count(re: RegExp): number {
-    return this.lines.filter((line) => re.test(line)).length;
-  }
-
-  /** Resolves once `count` lines match `re`; fails the test after WAIT_MS. */
-  async waitFor(re: RegExp, count = 1): Promise<void> {
-    if (this.count(re) >= count) return;
-    await withDeadline(
-      new Promise<void>((resolve) => this.waiting.push({ re, count, resolve })),
-      `${count} log line(s) matching ${re}; got:\n${this.lines.join('\n')}`,
-    );
-  }
-}
-
-/** An echo server on 127.0.0.1 (or `host`), port 0, logging into a LogLines. */
+/** An echo server on 127.0.0.1 (or `host`), port 0, logging into a Recorder. */
 export async function startEcho(
   opts: EchoServerOptions = {},
   host = HOST,
-): Promise<{ server: EchoServer; port: number; log: LogLines }> {
-  const log = new LogLines();
+): Promise<{ server: EchoServer; port: number; log: Recorder }> {
+  const log = new Recorder();
   const server = createEchoServer({ ...opts, log: log.push });
   server.listen(0, host);
   await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port, log };
+  return { server, port: (server.address() as net.AddressInfo).port, log };
 }
 
-/** A connected raw socket, with its bytes collected as they arrive. */
+/** A connected raw socket, with its bytes kept as they arrive until the test reads them. */
 export async function rawConnect(port: number, host = HOST): Promise<RawClient> {
-  const socket = net.connect({ port, host, noDelay: true });
-  const client = new RawClient(socket);
-  await once(socket, 'connect');
-  return client;
+  const socket = await connectTcp({ host, port, noDelay: true });
+  return new RawClient(socket);
 }
 
 export class RawClient {
-  received = Buffer.alloc(0);
-  ended = false;
-  private wake: (() => void) | null = null;
+  private readonly reader: SocketReader;
 
   constructor(readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
-      this.wake?.();
-    });
-    socket.on('end', () => {
-      this.ended = true;
-      this.wake?.();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake?.();
-    });
-    socket.on('error', () => {});
+    this.reader = new SocketReader(socket);
+    socket.on('error', () => {}); // a reset ends the stream; the reads say so
   }
 
-  /** Resolves with the first `count` bytes received (waiting for them), and drops them. */
+  /** Resolves with the next `count` bytes received, waiting for them. */
   async read(count: number): Promise<Buffer> {
-    await this.until(() => this.received.length >= count, `${count} bytes`);
-    const out = this.received.subarray(0, count);
-    this.received = this.received.subarray(count);
-    return out;
+    const what = `${count} bytes (have ${this.reader.bufferedBytes}, ended: ${this.reader.ended})`;
+    const bytes = await withDeadline(this.reader.readExactly(count), what);
+    if (!bytes) throw new Error(`the stream ended before ${what}`);
+    return bytes;
   }
 
   /** Resolves with everything received until the server closed its side. */
   async readToEnd(): Promise<Buffer> {
-    await this.until(() => this.ended, 'the end of the stream');
-    const out = this.received;
-    this.received = Buffer.alloc(0);
-    return out;
-  }
-
-  private async until(ready: () => boolean, what: string): Promise<void> {
-    if (ready()) return;
-    await withDeadline(
-      new Promise<void>((resolve) => {
-        this.wake = () => {
-          if (ready()) resolve();
-        };
-      }),
-      `${what} (have ${this.received.length} bytes, ended: ${this.ended})`,
-    );
-    this.wake = null;
+    const pieces: Buffer[] = [];
+    const drain = async () => {
+      for (;;) {
+        const piece = await this.reader.read(Number.POSITIVE_INFINITY); // one whole chunk
+        if (!piece) return; // the end of the stream (FIN, or a reset)
+        pieces.push(piece);
+      }
+    };
+    await withDeadline(drain(), 'the end of the stream');
+    return Buffer.concat(pieces);
   }
 }
 

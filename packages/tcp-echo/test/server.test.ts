@@ -3,6 +3,7 @@
 // never reads, and the two limits (--max-clients, --idle-timeout).
 import { once } from 'node:events';
 import type net from 'node:net';
+import { hasIPv6 } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { EchoConnection } from '../src/client.js';
 import { GREETING } from '../src/protocol.js';
@@ -74,7 +75,7 @@ test('serves 200 clients at once, each getting its own bytes back', async () => 
   };
   await Promise.all(conns.map(talk));
   await log.waitFor(/disconnected: said exit/, 200);
-  expect(log.lines.at(-1)).toMatch(/\(0 online\)$/);
+  expect(log.entries.at(-1)).toMatch(/\(0 online\)$/);
 });
 
 test.each(['exit', 'exit\n', 'exit\r\n'])(
@@ -174,15 +175,7 @@ test('shutdown tells every client and resolves once they are gone', async () => 
   await log.waitFor(/disconnected: server shutting down/, 2);
 });
 
-const hasIPv6 = await startEcho({}, '::1').then(
-  (started) => {
-    started.server.close();
-    return true;
-  },
-  () => false,
-);
-
-test.skipIf(!hasIPv6)('works over IPv6 (::1)', async () => {
+test.skipIf(!(await hasIPv6()))('works over IPv6 (::1)', async () => {
   const { port, log } = await start({}, '::1');
   const client = await connect(port, '::1');
   await client.read(GREETING_BYTES);

@@ -2,8 +2,7 @@
 // connected at once and taking turns, in one process. Each step waits for the server's log
 // line before the next, so the story prints in the same order every time.
 import { once } from 'node:events';
-import net from 'node:net';
-import { exitQuietlyWhenStdoutCloses, listenTcp } from '@socket-lab/common';
+import { connectTcp, exitQuietlyWhenStdoutCloses, listenTcp } from '@socket-lab/common';
 import { EchoConnection, echoLine } from '../client.js';
 import { createEchoServer } from '../server.js';
 
@@ -18,7 +17,7 @@ const { port } = await listenTcp(server, { host: HOST, port: 0, log: serverSays 
 console.log('\n1. three clients connect; the server greets each, on one thread');
 const alice = await connect('alice', /client #1 connected/);
 const bob = await connect('bob', /client #2 connected/);
-const carol = net.connect({ host: HOST, port, noDelay: true }); // a raw socket, as nc would be
+const carol = await connectTcp({ host: HOST, port, noDelay: true }); // a raw socket, as nc would be
 carol.on('error', () => {});
 const [greeting] = await once(carol, 'data');
 await serverLog(/client #3 connected/);
