@@ -2,8 +2,10 @@
 // C connections, each sending M messages of S bytes and awaiting each whole echo; every byte
 // checked. Without --port it starts our server, a minimal Node echo and the seed's Python
 // server, and prints them side by side. --clients and --size take lists: 1,100,1000.
+import { pinnableCpus, stopAll } from '@socket-lab/bench/system';
 import {
   onShutdown,
+  parseCli,
   runCli,
   toBytes,
   toChoice,
@@ -11,14 +13,11 @@ import {
   toMilliseconds,
   UsageError,
 } from '@socket-lab/common';
-import {
-  bestRuns,
-  formatMemoryTable,
-  formatRatios,
-  formatThroughputTable,
-} from '../bench/report.js';
+import { bestRuns, formatMemoryTable, formatRatios, formatThroughputTable } from './report.js';
 import { PYTHON_MAX_CLIENTS, runBench, SERVERS, type ServerName } from './run.js';
-import { pinnableCpus, stopAll } from '@socket-lab/bench/system';
+
+/** A default no port can have: after parsing, it says that no port was given. */
+const NO_PORT = -1;
 
 const spec = {
   usage: 'pnpm --filter tcp-echo bench',
@@ -77,10 +76,9 @@ const spec = {
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
-  // common's parser fills in the default port; here "no --port" means "start the servers".
-  const portGiven =
-    process.argv.slice(2).some((a) => a === '--port' || a === '-p' || a.startsWith('--port=')) ||
-    Boolean(process.env.PORT);
+  // Here "no --port (and no PORT)" means "start the servers". The parser fills in the
+  // default port, so ask it once more with a default that no real port can have.
+  const portGiven = parseCli({ ...spec, defaultPort: NO_PORT }).port !== NO_PORT;
   const clients = list(flags.clients).map((c) => toInteger(c, '--clients', 1, 15_000));
   const sizes = list(flags.size).map((s) => toBytes(s, '--size'));
   if (sizes.some((s) => s < 1 || s > 64 * 1024 * 1024))
@@ -121,8 +119,9 @@ await runCli(spec, async ({ host, port, flags }) => {
 });
 
 /**
- * Pinning keeps the two programs on a core each. Unpinned, a one-client ping-pong runs at
- * 12,000 or 40,000 msgs/s depending on whether the kernel put both on the same core.
+ * Pinning keeps the two programs on a core each. Unpinned, the kernel may put both on the
+ * same core or not, run by run, and a one-client ping-pong changes speed several times over
+ * with it (BENCH.md has the figures).
  */
 function choosePin(text: string, portGiven: boolean): [number, number] | null {
   if (text === 'off') return null;

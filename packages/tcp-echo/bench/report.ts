@@ -1,4 +1,4 @@
-// The benchmark's tables, as Markdown so they can be pasted into the README: throughput and
+// The benchmark's tables, as Markdown so they can be pasted into BENCH.md: throughput and
 // round-trip times side by side with ratios, then memory. Pure functions of the measurements.
 import type { LoadResult } from '@socket-lab/bench/tcp-load';
 

@@ -1,6 +1,7 @@
 // The benchmark's conductor. For each load (clients × size) and each server, it starts a load
-// generator in a process of its own (load-process.ts) and reads both processes' CPU time and
-// memory from /proc at the moments that matter: all clients connected and idle, last echo in.
+// generator in a process of its own (tcp-load-process.ts, from @socket-lab/bench) and reads
+// both processes' CPU time and memory from /proc at the moments that matter: all clients
+// connected and idle, last echo in.
 // The servers run as separate processes too: ours (src/bin/start.ts), the minimal pipe echo,
 // and the seed's ThreadingTCPServer in Python 3, so all three meet the same load on the same
 // machine in the same invocation.
@@ -9,10 +10,16 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { FatalError } from '@socket-lab/common';
+import {
+  CLOCK_TICKS,
+  readCpuTicks,
+  readMachineCpu,
+  readRss,
+  spawnWithFdLimit,
+} from '@socket-lab/bench/system';
 import type { LoadOptions, LoadResult } from '@socket-lab/bench/tcp-load';
+import { FatalError } from '@socket-lab/common';
 import type { Run } from './report.js';
-import { CLOCK_TICKS, readCpuTicks, readMachineCpu, readRss, spawnWithFdLimit } from '@socket-lab/bench/system';
 
 /** The servers the bench can start, by the name `--servers` takes. */
 export const SERVERS = {
@@ -26,7 +33,7 @@ export const SERVERS = {
     label: 'pipe echo',
     greeting: false,
     backlog: 511,
-    command: (host: string) => node('bench/pipe-echo.ts', host, '0'),
+    command: (host: string) => node('bench/pipe-echo.ts', '--host', host, '--port', '0'),
   },
   python: {
     label: 'python seed',
@@ -82,7 +89,7 @@ export async function startServer(
 ): Promise<StartedServer> {
   const [command, ...args] = SERVERS[name].command(host) as readonly string[];
   const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS; // it costs every node start ~0.3 s here and loopback needs none
+  delete env.NODE_EXTRA_CA_CERTS; // loopback needs no extra CAs, and loading them slows every node start
   // Python's print() would flush every line (we export PYTHONUNBUFFERED for the tests).
   // The seed prints every message; let it buffer as Python does by default when piped.
   delete env.PYTHONUNBUFFERED;
