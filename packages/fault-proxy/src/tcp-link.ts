@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Alarm } from './alarm.js';
 import {
   bytesWithinLimit,
   type Direction,
@@ -65,7 +66,7 @@ export class Link extends EventEmitter implements Outlet {
   private reads = 0;
   private passed = 0;
   private earliest = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private alarm: Alarm | undefined;
   private blocked = false; // the socket's write() said false; wait for its 'drain'
   private owesDrain = false; // our write() said false; emit 'drain' when there is room
   private ending = false;
@@ -152,35 +153,31 @@ export class Link extends EventEmitter implements Outlet {
 
   /** Drops the queue and its timer (the socket closed). */
   dispose(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.alarm?.cancel();
+    this.alarm = undefined;
     this.queue = [];
     this.held = 0;
   }
 
   // Writes what is due, in pieces as the faults say, until the queue is empty, the next
-  // piece is not due yet (then a timer calls back), or the socket is full (then 'drain' does).
+  // piece is not due yet (then an alarm calls back), or the socket is full (then 'drain' does).
   private pump(): void {
     if (this.stopped || this.to.destroyed) return;
     if (this.resetting && (this.queue.length === 0 || this.blocked)) {
       this.resetNow();
       return;
     }
-    if (this.timer) return;
+    if (this.alarm) return;
     const { faults } = this.opts;
     while (this.queue.length > 0 && !this.blocked) {
       const head = this.queue[0] as Queued;
       const now = performance.now();
       const at = Math.max(head.due, this.earliest);
       if (at > now) {
-        // Timers may fire up to a millisecond early; pump() checks again and waits the rest.
-        this.timer = setTimeout(
-          () => {
-            this.timer = undefined;
-            this.pump();
-          },
-          Math.max(1, Math.ceil(at - now)),
-        );
+        this.alarm = new Alarm(at, () => {
+          this.alarm = undefined;
+          this.pump();
+        });
         return;
       }
       const size = nextWriteBytes(head.bytes.length, faults);

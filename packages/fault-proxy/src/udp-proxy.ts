@@ -5,7 +5,9 @@
 // faults on its own (src/faults.ts decides): dropped, copied, held back behind the next one,
 // a bit flipped, delayed. The TCP proxy (src/proxy.ts) is the same idea with streams.
 import dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { formatAddress, formatHostPort } from '@socket-lab/common';
+import { Alarm } from './alarm.js';
 import { type Direction, datagramRandom, decideDatagram, type Faults, flipBit } from './faults.js';
 import type { Tally } from './trace.js';
 
@@ -73,7 +75,8 @@ interface Client {
   /** Datagrams from the client that came before the upstream socket was connected. */
   backlog: Buffer[] | null;
   paths: Record<Direction, Path>;
-  timers: Set<NodeJS.Timeout>;
+  /** Delayed datagrams' alarms, cancelled when the client is forgotten. */
+  alarms: Set<Alarm>;
   idle: NodeJS.Timeout | undefined;
   closed: boolean;
 }
@@ -115,7 +118,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
       from,
       upstream,
       backlog: [],
-      timers: new Set(),
+      alarms: new Set(),
       idle: undefined,
       closed: false,
       paths: {
@@ -191,12 +194,12 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
     }
     tally.record({ kind: 'delay', ms: fate.delayMs, ...where });
     path.waiting += batch.length;
-    const timer = setTimeout(() => {
-      client.timers.delete(timer);
+    const alarm = new Alarm(performance.now() + fate.delayMs, () => {
+      client.alarms.delete(alarm);
       path.waiting -= batch.length;
       send(client, path, batch);
-    }, fate.delayMs);
-    client.timers.add(timer);
+    });
+    client.alarms.add(alarm);
   }
 
   function hold(client: Client, path: Path, outgoing: Outgoing): void {
@@ -231,7 +234,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
     client.closed = true;
     clients.delete(client.from);
     clearTimeout(client.idle);
-    for (const timer of client.timers) clearTimeout(timer);
+    for (const alarm of client.alarms) alarm.cancel();
     for (const path of Object.values(client.paths)) release(path);
     client.upstream.close();
     if (why !== null) tally.log(`client ${client.id} (${client.from}): ${why}`);

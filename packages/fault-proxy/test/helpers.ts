@@ -116,39 +116,55 @@ export function tcpEcho(host = HOST) {
 /** What a recording server saw on one connection. */
 export interface Received {
   reads: Buffer[];
+  /** Resolves once at least `n` bytes have arrived. */
+  arrived(n: number): Promise<void>;
   /** Resolves when the connection ends: how, and every byte that came. */
   ended: Promise<{ how: 'end' | 'reset' | 'error'; bytes: Buffer }>;
 }
 
 /**
- * A TCP server that records each read of each connection (it never writes). `connections`
- * gets a Received for each, in order.
+ * A TCP server that records each read of each connection. `connections` gets a Received for
+ * each, in order. It writes one byte, `.`, when its client's stream ends, to tell a FIN from
+ * a RST: when a RST arrives together with the last bytes, libuv reports an end of stream
+ * (POLLHUP after a short read) where Python's recv() would raise ECONNRESET. The kernel
+ * knows better, and fails the next write with ECONNRESET.
  */
 export async function recordingServer(host = HOST) {
   const connections = new Recorder<Received>();
   const started = await tcpServer((socket) => {
-    const reads: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => reads.push(chunk));
+    const reads = new Watched<Buffer>();
+    let total = 0;
+    socket.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      reads.push(chunk);
+    });
     const ended = new Promise<{ how: 'end' | 'reset' | 'error'; bytes: Buffer }>((resolve) => {
       socket.on('end', () => {
-        socket.end();
-        resolve({ how: 'end', bytes: Buffer.concat(reads) });
+        socket.write('.', (err) => {
+          const how =
+            (err as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' ? 'reset' : 'end';
+          resolve({ how, bytes: Buffer.concat(reads.entries) });
+          if (!err) socket.end();
+        });
       });
-      socket.on('error', (err: NodeJS.ErrnoException) =>
-        resolve({
-          how: err.code === 'ECONNRESET' ? 'reset' : 'error',
-          bytes: Buffer.concat(reads),
-        }),
-      );
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        const how = err.code === 'ECONNRESET' ? 'reset' : 'error';
+        resolve({ how, bytes: Buffer.concat(reads.entries) });
+      });
     });
-    connections.push({ reads, ended });
+    const arrived = (n: number) => reads.until(() => total >= n, `${n} bytes at the server`);
+    connections.push({ reads: reads.entries, arrived, ended });
   }, host);
   return { ...started, connections };
 }
 
-/** Connects to `port` and resolves once connected; destroyed after the test. */
+/**
+ * Connects to `port` and resolves once connected; destroyed after the test. Its errors are
+ * the test's to look for (`once(socket, 'error')`): one that nobody waits for is ignored.
+ */
 export async function connect(port: number, host = HOST): Promise<net.Socket> {
   const socket = net.connect({ port, host, noDelay: true });
+  socket.on('error', () => {});
   cleanups.push(() => socket.destroy());
   await once(socket, 'connect');
   return socket;
@@ -196,19 +212,21 @@ export async function udpPeer(opts: { echo?: boolean } = {}, host = HOST) {
 
 /**
  * Sends datagrams `first`..`last` (each its number as text, padded to `size` bytes) from
- * `client` to the proxy, in batches that the kernel's buffers hold, waiting after each batch
- * until the proxy has decided them all: a fast loop would lose datagrams in the kernel, and
- * the count would measure the machine, not the proxy.
+ * `client` through the proxy to `sink`, in batches that the kernel's buffers hold, waiting
+ * after each batch until the proxy has decided them all and the sink has received what the
+ * proxy sent: a fast loop would lose datagrams in the kernel (a full receive buffer drops
+ * them, silently), and the counts would measure the machine, not the proxy.
  */
 export async function sendNumbered(
   client: dgram.Socket,
   proxy: FaultProxy,
   events: Watched<ProxyEvent>,
+  sink: { datagrams: Pick<Watched<unknown>, 'entries' | 'until'> },
   first: number,
   last: number,
   size = 64,
 ): Promise<void> {
-  const BATCH = 50;
+  const BATCH = 40;
   const c = proxy.counters['client→server'];
   const base = c.received;
   for (let start = first; start <= last; start += BATCH) {
@@ -216,6 +234,10 @@ export async function sendNumbered(
     for (let i = start; i <= end; i++) client.send(numbered(i, size), proxy.port, HOST);
     const sent = end - first + 1;
     await events.until(() => c.received >= base + sent, `datagram ${end} at the proxy`);
+    await sink.datagrams.until(
+      () => sink.datagrams.entries.length >= c.bytes / size,
+      `datagrams up to ${end} at the sink`,
+    );
   }
 }
 
