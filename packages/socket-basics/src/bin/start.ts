@@ -1,0 +1,57 @@
+// `pnpm --filter socket-basics start [--host H] [--port P] [--unix PATH]`: an echo server
+// that prints, for each connection it accepts, the full association seen from its end.
+import { once } from 'node:events';
+import type net from 'node:net';
+import {
+  closeServer,
+  describeNetError,
+  FatalError,
+  listenTcp,
+  onShutdown,
+  runCli,
+  trackConnections,
+} from '@socket-lab/common';
+import { createAssociationServer, halfAssociation } from '../association.js';
+
+const spec = {
+  usage: 'pnpm --filter socket-basics start',
+  role: 'server',
+  summary:
+    'An echo server that prints the full association (protocol, local, remote) of each connection it accepts (seed 004).',
+  defaultPort: 7000,
+  flags: {
+    unix: {
+      type: 'string',
+      valueName: 'PATH',
+      description: 'listen on an AF_UNIX socket at PATH instead of --host and --port',
+    },
+  },
+  notes: ['try it: nc 127.0.0.1 7000   and, in another terminal: ss -tan "( sport = :7000 )"'],
+} as const;
+
+await runCli(spec, async ({ host, port, flags }) => {
+  const server = createAssociationServer(console.log);
+  const open = trackConnections(server);
+  if (flags.unix) {
+    await listenUnix(server, flags.unix);
+  } else {
+    await listenTcp(server, { host, port });
+    console.log(`half association ${halfAssociation(server)}`);
+  }
+  onShutdown(() => closeServer(server, open));
+});
+
+// listenTcp's twin for a socket path; a path that exists (a server left it) is EADDRINUSE.
+async function listenUnix(server: net.Server, path: string): Promise<void> {
+  const running = server.listeners('error') as ((err: Error) => void)[];
+  server.removeAllListeners('error');
+  try {
+    server.listen(path);
+    await once(server, 'listening');
+  } catch (err) {
+    throw new FatalError(describeNetError(err, { action: `listen on ${path} (unix)` }));
+  } finally {
+    for (const listener of running) server.on('error', listener);
+  }
+  console.log(`listening on ${path} (unix)`);
+}
