@@ -24,6 +24,7 @@ export interface HalfCloseRun {
 /** Demo step: "hello" then end() or destroy(), against servers with and without allowHalfOpen. */
 export async function showHalfClose(say: Say): Promise<HalfCloseRun[]> {
   const runs: HalfCloseRun[] = [];
+  say('the client sends "hello", then end() or destroy(); the server answers after the FIN');
   for (const [client, allowHalfOpen] of [
     ['end', true],
     ['end', false],
@@ -31,10 +32,8 @@ export async function showHalfClose(say: Say): Promise<HalfCloseRun[]> {
   ] as const) {
     const run = await halfClose(client, allowHalfOpen);
     const read = run.answer === null ? 'nothing (it closed both ways)' : `"${run.answer}"`;
-    say(
-      `client ${client}() after "hello", server allowHalfOpen: ${allowHalfOpen}: ` +
-        `server's answer ${run.server}; client read ${read}`,
-    );
+    const how = `${client}(), allowHalfOpen ${allowHalfOpen}:`.padEnd(31);
+    say(`${how} the answer ${run.server}; the client read ${read}`);
     runs.push(run);
   }
   return runs;

@@ -59,7 +59,10 @@ export async function showTimeWait(say: Say): Promise<Restart[]> {
     const restart = said.startsWith('listening') ? 'ok, listening again' : said;
     runs.push(report(who, pyPort, await ssByPort(pyPort), restart, say));
     // The old end was made without SO_REUSEADDR: Node's flag alone does not get past it.
-    if (!reuse) say(`   node on the same port now: ${await nodeRestart(pyPort)}`);
+    if (!reuse)
+      say(
+        `   node on that port now: ${await nodeRestart(pyPort)} (the old end has no SO_REUSEADDR)`,
+      );
   }
   return runs;
 }
@@ -82,7 +85,7 @@ async function nodeRestart(port: number): Promise<string> {
     await once(server, 'listening');
     return 'ok, listening again';
   } catch (err) {
-    return `${(err as NodeJS.ErrnoException).code}: ${(err as Error).message}`;
+    return (err as NodeJS.ErrnoException).code ?? String(err);
   } finally {
     server.close();
   }
@@ -95,7 +98,11 @@ function report(
   restart: string,
   say: Say,
 ): Restart {
-  const timeWait = ss?.filter((s) => s.state === 'TIME-WAIT').map((s) => `${s.local} ${s.timer}`);
+  // Our server's old ends: TIME-WAIT with the server's port as the local one. (A client end
+  // that once had this port as its peer can be there too; it is not ours.)
+  const timeWait = ss
+    ?.filter((s) => s.state === 'TIME-WAIT' && s.local.endsWith(`:${port}`))
+    .map((s) => `${s.local} ${s.timer}`);
   say(`${who}: served one client on port ${port} and closed first`);
   if (timeWait) say(`   ss: ${timeWait.length ? timeWait.join(', ') : 'nothing in TIME-WAIT'}`);
   else say('   ss: not installed here, skipped');
