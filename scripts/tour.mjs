@@ -5,7 +5,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ORDER = ['tcp-basic', 'tcp-echo', 'udp-echo', 'udp-time', 'sticky-packets', 'file-transfer'];
+const ORDER = [
+  'socket-basics',
+  'tcp-basic',
+  'tcp-echo',
+  'udp-echo',
+  'udp-time',
+  'sticky-packets',
+  'file-transfer',
+  'fault-proxy',
+];
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS; // loopback only; it costs ~0.3 s per node start here
 
