@@ -135,7 +135,12 @@ async function bindAs(user: { uid: number; gid: number }, port: number): Promise
   try {
     await once(child, 'close');
   } catch (err) {
-    return { uid: user.uid, port, result: `could not start: ${(err as Error).message}` };
+    // `nobody` may not be allowed to run our node (installed under /root, say).
+    return {
+      uid: user.uid,
+      port,
+      result: `could not run node as uid ${user.uid}: ${(err as Error).message}`,
+    };
   }
   return { uid: user.uid, port, result: explain(out.trim() || 'no answer') };
 }

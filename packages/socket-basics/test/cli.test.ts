@@ -1,6 +1,6 @@
 // The programs as a learner runs them: real processes, real sockets, port 0.
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,11 @@ test('--unix PATH: the same echo over an AF_UNIX socket', async () => {
     expect(client.stdout).toContain('echo: local\n');
     await server.waitFor(/#1 accepted \(unix\)/);
     expect(await server.stop('SIGTERM')).toBe(0);
+    // A file left at the path (by a crash, or a Python server) is one line and exit 1.
+    await writeFile(path, '');
+    const again = await runToEnd(PKG, START, ['--unix', path]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^socket-basics start: cannot listen on .*: the path exists/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

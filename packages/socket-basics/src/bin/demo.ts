@@ -9,9 +9,11 @@ import { showFamilies } from '../families.js';
 import { showHalfClose } from '../half-close.js';
 import { showEphemeralPorts, showPrivilegedPorts } from '../ports.js';
 import { showSocketTypes } from '../socket-types.js';
+import { pythonExecutable } from '../system.js';
 import { showTimeWait } from '../time-wait.js';
 
 exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
+pythonExecutable(); // steps 5, 6 and 8 run Python peers: look for python3 while 1-4 run
 
 const STEPS: [string, (say: Say) => Promise<unknown>][] = [
   ['1. The full association of one TCP connection, from both ends', showAssociation],

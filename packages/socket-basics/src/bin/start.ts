@@ -49,7 +49,12 @@ async function listenUnix(server: net.Server, path: string): Promise<void> {
     server.listen(path);
     await once(server, 'listening');
   } catch (err) {
-    throw new FatalError(describeNetError(err, { action: `listen on ${path} (unix)` }));
+    const action = `listen on ${path} (unix)`;
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      // Node removes its socket file on close; one left behind is from a crash, or Python.
+      throw new FatalError(`cannot ${action}: the path exists (a server there, or a stale file?)`);
+    }
+    throw new FatalError(describeNetError(err, { action }));
   } finally {
     for (const listener of running) server.on('error', listener);
   }
