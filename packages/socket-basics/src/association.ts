@@ -70,8 +70,11 @@ export function createAssociationServer(say: Say): net.Server {
     socket.on('error', (err) => say(`#${id} ${err.message}`));
     socket.on('data', (chunk) => {
       say(`#${id} echo ${chunk.length} bytes: ${previewBytes(chunk)}`);
-      socket.write(chunk);
+      // A client that sends and never reads would fill our memory: stop reading until the
+      // echo has drained (src/backpressure.ts shows why).
+      if (!socket.write(chunk)) socket.pause();
     });
+    socket.on('drain', () => socket.resume());
     socket.on('close', () => say(`#${id} closed`));
   });
   server.on('error', (err) => say(`server: ${err.message}`));
@@ -116,7 +119,7 @@ export async function showAssociation(say: Say): Promise<AssociationFacts> {
   // The kernel's own table, for the same port: a LISTEN line (the half association) and one
   // ESTAB line per end. `ss` is Linux's iproute2; elsewhere `netstat -an` shows the same.
   const ss = await ssByPort(fromServer.localPort);
-  if (!ss) say('ss: not installed here (iproute2), skipped; try `netstat -an`');
+  if (!ss) say('ss: not available here (it is Linux iproute2), skipped; try `netstat -an`');
   for (const s of ss ?? [])
     say(`ss -tan:       ${s.state.padEnd(7)} local ${s.local}  peer ${s.peer}`);
   const listener = ss?.find((s) => s.state === 'LISTEN');

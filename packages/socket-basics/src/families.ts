@@ -13,11 +13,11 @@ import { formatAddress, formatHostPort } from '@socket-lab/common';
 import { createAssociationServer, type Say } from './association.js';
 import { canBindIPv6 } from './system.js';
 
-/** One family's run: where the server listened and what came back (null: skipped). */
+/** One family's run: where the server listened and what came back. */
 export interface FamilyRun {
   family: 'AF_INET' | 'AF_INET6' | 'AF_UNIX';
   listening: string;
-  echoed: string | null;
+  echoed: string;
 }
 
 /** Demo step: one echo over IPv4, over IPv6 (skipped without ::1), over an AF_UNIX path. */

@@ -72,8 +72,9 @@ export interface PrivilegedFacts {
 export async function showPrivilegedPorts(say: Say): Promise<PrivilegedFacts> {
   const start = await readUnprivilegedPortStart();
   const line = start?.value ?? 1024;
-  if (start) say(`privileged: ports below ${line}   (${start.source})`);
-  else say(`privileged: no setting on ${process.platform}; the tradition is below 1024`);
+  if (!start) say(`privileged: no setting on ${process.platform}; the tradition is below 1024`);
+  else if (line > 0) say(`privileged: ports below ${line}   (${start.source})`);
+  else say(`privileged: none here: ${start.source} is 0, any user may bind any port`);
   const capability = await hasBindCapability();
   const uid = process.getuid?.() ?? -1;
   const cap = capability === null ? 'unknown' : capability ? 'yes' : 'no';

@@ -26,7 +26,8 @@ export async function readEphemeralRange(): Promise<Reading<[number, number]> | 
   if (proc) return { value: twoNumbers(proc), source: PORT_RANGE_FILE };
   const keys = ['net.inet.ip.portrange.first', 'net.inet.ip.portrange.last'];
   const sysctl = await run('sysctl', ['-n', ...keys]);
-  if (sysctl?.code === 0) return { value: twoNumbers(sysctl.stdout), source: `sysctl ${keys}` };
+  if (sysctl?.code === 0)
+    return { value: twoNumbers(sysctl.stdout), source: `sysctl ${keys.join(' ')}` };
   return null;
 }
 

@@ -58,11 +58,10 @@ export async function showTimeWait(say: Say): Promise<Restart[]> {
     const said = again?.output().trim().split('\n')[0] ?? '';
     const restart = said.startsWith('listening') ? 'ok, listening again' : said;
     runs.push(report(who, pyPort, await ssByPort(pyPort), restart, say));
+    if (reuse) continue;
     // The old end was made without SO_REUSEADDR: Node's flag alone does not get past it.
-    if (!reuse)
-      say(
-        `   node on that port now: ${await nodeRestart(pyPort)} (the old end has no SO_REUSEADDR)`,
-      );
+    const node = await nodeRestart(pyPort);
+    say(`   node on that port now: ${node} (the old end has no SO_REUSEADDR)`);
   }
   return runs;
 }
