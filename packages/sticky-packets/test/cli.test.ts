@@ -1,7 +1,7 @@
 // The programs as a user runs them: real processes on port 0, the port read back from
 // `listening on …`, output and exit codes checked. One test per framing and one for UDP,
 // with the pauses turned off (the reads then vary from run to run; the totals cannot).
-import { type CliProcess, runToEnd, startServer } from '@socket-lab/common/testing';
+import { type CliProcess, hasIPv6, runToEnd, startServer } from '@socket-lab/common/testing';
 import { afterEach, expect, test, vi } from 'vitest';
 
 // Each program start costs about a second on a quiet machine, more on a busy one.
@@ -48,28 +48,31 @@ test('--framing none: every read printed, 2520 bytes in all; SIGTERM exits 0', a
   expect(await server.proc.stop('SIGTERM')).toBe(0);
 });
 
-test('--framing length over IPv6: the seven messages come out whole', async () => {
-  const server = await startReceiver(['--framing', 'length', '--delay', '0', '--host', '::1']);
-  expect(server.proc.stdout).toMatch(/^listening on \[::1\]:\d+ \(tcp\)\n/);
-  const client = await runToEnd(PKG, CLIENT, [
-    '--framing',
-    'length',
-    '--gap',
-    '0',
-    '--host',
-    '::1',
-    '--port',
-    String(server.port),
-  ]);
-  expect(client.code).toBe(0);
-  expect(client.stdout).toContain('write 7: 2004 bytes (2000 bytes + 4 of framing)');
-  await server.proc.waitFor(/\[1\] closed: 7 messages in \d+ reads?, 2548 bytes\n/);
-  const sizes = [...server.proc.stdout.matchAll(/ {3}message \d+: (\d+) bytes?/g)].map((m) =>
-    Number(m[1]),
-  );
-  expect(sizes).toEqual([17, 1, 300, 1, 200, 1, 2000]);
-  expect(await server.proc.stop('SIGINT')).toBe(0);
-});
+test.skipIf(!(await hasIPv6()))(
+  '--framing length over IPv6: the seven messages come out whole',
+  async () => {
+    const server = await startReceiver(['--framing', 'length', '--delay', '0', '--host', '::1']);
+    expect(server.proc.stdout).toMatch(/^listening on \[::1\]:\d+ \(tcp\)\n/);
+    const client = await runToEnd(PKG, CLIENT, [
+      '--framing',
+      'length',
+      '--gap',
+      '0',
+      '--host',
+      '::1',
+      '--port',
+      String(server.port),
+    ]);
+    expect(client.code).toBe(0);
+    expect(client.stdout).toContain('write 7: 2004 bytes (2000 bytes + 4 of framing)');
+    await server.proc.waitFor(/\[1\] closed: 7 messages in \d+ reads?, 2548 bytes\n/);
+    const sizes = [...server.proc.stdout.matchAll(/ {3}message \d+: (\d+) bytes?/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(sizes).toEqual([17, 1, 300, 1, 200, 1, 2000]);
+    expect(await server.proc.stop('SIGINT')).toBe(0);
+  },
+);
 
 test('--framing line with --stdin: each piped line is one message, an empty one too', async () => {
   const server = await startReceiver(['--framing', 'line', '--delay', '0']);
