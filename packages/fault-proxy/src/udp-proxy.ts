@@ -70,6 +70,8 @@ interface Path {
 
 interface Client {
   id: number;
+  /** The key in the proxy's table of clients: address and port. */
+  key: string;
   from: string;
   upstream: dgram.Socket;
   /** Datagrams from the client that came before the upstream socket was connected. */
@@ -96,14 +98,15 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
   listen.on('error', (err) => tally.log(`proxy socket error: ${err.message}`));
   listen.on('message', (data, rinfo) => {
     if (stopping) return;
-    const from = formatHostPort(rinfo.address, rinfo.port);
-    const client = clients.get(from) ?? open(from, rinfo.address, rinfo.port);
+    const key = `${rinfo.address} ${rinfo.port}`;
+    const client = clients.get(key) ?? open(key, rinfo.address, rinfo.port);
     pass(client, client.paths['client→server'], data);
   });
 
   /** A new client: its own socket towards the server, connected, and its two paths. */
-  function open(from: string, address: string, port: number): Client {
+  function open(key: string, address: string, port: number): Client {
     const id = nextId++;
+    const from = formatHostPort(address, port);
     const upstream = dgram.createSocket(target.family === 6 ? 'udp6' : 'udp4');
     const path = (direction: Direction, send: (data: Buffer) => void): Path => ({
       direction,
@@ -115,6 +118,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
     });
     const client: Client = {
       id,
+      key,
       from,
       upstream,
       backlog: [],
@@ -129,7 +133,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
         'server→client': path('server→client', (data) => listen.send(data, port, address)),
       },
     };
-    clients.set(from, client);
+    clients.set(key, client);
 
     // On a connected UDP socket the kernel reports the server's "port unreachable" (ICMP) as
     // ECONNREFUSED. Say so and forget the client; its next datagram tries again.
@@ -232,7 +236,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
   function forget(client: Client, why: string | null): void {
     if (client.closed) return;
     client.closed = true;
-    clients.delete(client.from);
+    clients.delete(client.key);
     clearTimeout(client.idle);
     for (const alarm of client.alarms) alarm.cancel();
     for (const path of Object.values(client.paths)) release(path);
