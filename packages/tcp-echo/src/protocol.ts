@@ -11,6 +11,9 @@
 /** The threaded seed server's greeting, as a line so that `nc` shows it on its own. */
 export const GREETING = 'Hello World!\n';
 
+/** The blocking seed server's greeting ("connected"), for `start --one-at-a-time`. */
+export const ONE_AT_A_TIME_GREETING = '连接成功\n';
+
 /** The word that ends a session (the seed's `if data == b'exit'`). */
 export const EXIT_WORD = 'exit';
 

@@ -1,17 +1,20 @@
 // The programs as a user runs them: real processes (node --import tsx src/bin/…), port 0,
-// piped stdin, --help, bad flags, a port in use, SIGTERM with clients on, the demo and a small
-// bench. Each start costs about a second, so there are few of these.
+// piped stdin, --help, bad flags, a port in use, Ctrl+C with clients on, --one-at-a-time,
+// running out of file descriptors, the demo and a small bench. Each start costs about a
+// second, so there are few of these.
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import {
   type CliProcess,
+  hasPython3,
   runToEnd,
   spawnCli,
+  spawnProgram,
   startServer,
   waitForListening,
 } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
-import { HOST, rawConnect, startEcho } from './helpers.js';
+import { closed, HOST, rawConnect, startEcho } from './helpers.js';
 
 const PKG = new URL('..', import.meta.url);
 const cleanups: (() => unknown)[] = [];
@@ -55,6 +58,102 @@ test('SIGTERM with clients connected: each is told, the server exits 0', async (
   expect(proc.stdout).toMatch(/disconnected: server shutting down/);
 });
 
+test('Ctrl+C with clients that never close: each is told, each disconnect logged, exit 0', async () => {
+  // The seed's Python client sits in input() and reads nothing; a raw socket keeps its side
+  // open. Both are cut off at the end of the grace, and the server logs it before exiting:
+  // the watchdog of onShutdown waits for the same grace.
+  const server = await startServer(PKG, 'src/bin/start.ts');
+  track(server.proc);
+  const peers: CliProcess[] = [];
+  if (hasPython3()) {
+    const seed = spawnProgram(
+      'python3',
+      ['test/fixtures/seed001_client.py', HOST, String(server.port)],
+      PKG,
+      { keepStdinOpen: true },
+    );
+    peers.push(track(seed));
+    await seed.waitFor(/请输入发送的消息:/);
+  }
+  const raw = await rawConnect(server.port, HOST, true);
+  cleanups.push(() => raw.socket.destroy());
+  const online = peers.length + 1;
+  await server.proc.waitFor(new RegExp(`\\(${online} online\\)`));
+  expect(await server.proc.stop('SIGINT')).toBe(0);
+  expect((await raw.readToEnd()).toString()).toBe('Hello World!\nserver shutting down\n');
+  const lines = server.proc.stdout.match(/disconnected: server shutting down/g) ?? [];
+  expect(lines).toHaveLength(online);
+  expect(server.proc.stdout).toMatch(/\(0 online\)\n$/);
+}, 30_000);
+
+test('--one-at-a-time: the second client waits unanswered; Ctrl+C tells both', async () => {
+  const server = await startServer(PKG, 'src/bin/start.ts', ['--one-at-a-time', '--grace', '0.5']);
+  track(server.proc);
+  await server.proc.waitFor(/one client at a time/);
+  const first = await rawConnect(server.port);
+  expect((await first.read(Buffer.byteLength('连接成功\n'))).toString()).toBe('连接成功\n');
+  const second = await rawConnect(server.port);
+  cleanups.push(
+    () => first.socket.destroy(),
+    () => second.socket.destroy(),
+  );
+  await server.proc.waitFor(
+    /waits: connected, not served until the client before it leaves \(1 waiting\)/,
+  );
+  expect(await server.proc.stop('SIGINT')).toBe(0);
+  expect((await first.readToEnd()).toString()).toBe('server shutting down\n');
+  expect((await second.readToEnd()).toString()).toBe('server shutting down\n'); // never greeted
+  expect(server.proc.stdout).toMatch(/was never served: server shutting down/);
+  expect(server.proc.stdout).toMatch(/client #1 disconnected: server shutting down/);
+}, 30_000);
+
+test('out of file descriptors: said once per burst, with the limit', async () => {
+  // `ulimit -n 64`: a few dozen clients use up the descriptors. libuv then accepts and
+  // closes the next ones at once, and Node emits no error; the server's own watch speaks.
+  const tsx = import.meta.resolve('tsx');
+  const proc = track(
+    spawnProgram(
+      'bash',
+      [
+        '-c',
+        `ulimit -n 64 && exec "${process.execPath}" --import ${tsx} src/bin/start.ts --port 0`,
+      ],
+      PKG,
+      { keepStdinOpen: true },
+    ),
+  );
+  const { port } = await waitForListening(proc);
+  for (const burst of [1, 2]) {
+    const clients = Array.from({ length: 80 }, () => net.connect(port, HOST));
+    let greeted = 0;
+    await Promise.all(
+      clients.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            socket.on('error', () => {});
+            socket.once('data', () => {
+              greeted += 1;
+              resolve();
+            });
+            socket.once('close', () => resolve()); // dropped unseen: closed before a greeting
+          }),
+      ),
+    );
+    expect(greeted).toBeGreaterThan(0);
+    expect(greeted).toBeLessThan(80);
+    await proc.waitFor(new RegExp(`(out of file descriptors[^]*){${burst}}`));
+    const gone = clients.map((socket) => closed(socket));
+    for (const socket of clients) socket.destroy();
+    await Promise.all(gone);
+    // The last greeted client's disconnect is logged before the next burst: the watch re-arms.
+    await proc.waitFor(new RegExp(`(\\(0 online\\)[^]*){${burst}}`));
+  }
+  const warnings = proc.stdout.match(/^out of file descriptors: .*$/gm) ?? [];
+  expect(warnings).toHaveLength(2);
+  expect(warnings[0]).toMatch(/: 64 open, the limit is 64 \(ulimit -n\)\. .*ulimit -n 65536/);
+  expect(await proc.stop('SIGINT')).toBe(0);
+}, 30_000);
+
 test('the client exits 1 and says why when the server closes first', async () => {
   const { server, port } = await startEcho({ maxClients: 1 });
   cleanups.push(() => server.shutdown(0));
@@ -80,6 +179,8 @@ test('--help lists every flag with its default', async () => {
     /--port PORT +port to listen on, 0 picks a free one \(default 8888; env PORT\)/,
     /--max-clients N +.*\(default 0\)/,
     /--idle-timeout SECONDS +.*\(default 300\)/,
+    /--grace SECONDS +.*\(default 2\)/,
+    /--one-at-a-time /,
     /--verbose /,
     /--quiet /,
   ]) {

@@ -22,10 +22,44 @@ export async function startEcho(
   return { server, port: (server.address() as net.AddressInfo).port, log };
 }
 
-/** A connected raw socket, with its bytes kept as they arrive until the test reads them. */
-export async function rawConnect(port: number, host = HOST): Promise<RawClient> {
-  const socket = await connectTcp({ host, port, noDelay: true });
+/**
+ * A connected raw socket, with its bytes kept as they arrive until the test reads them.
+ * `allowHalfOpen`: our side stays open after the server's FIN, as a peer that never closes.
+ */
+export async function rawConnect(
+  port: number,
+  host = HOST,
+  allowHalfOpen = false,
+): Promise<RawClient> {
+  const socket = await connectTcp({ host, port, noDelay: true, allowHalfOpen });
   return new RawClient(socket);
+}
+
+/**
+ * A peer that sends as fast as the kernel takes its bytes, and never reads: writes 64 KiB
+ * again at each 'drain' until the socket is gone.
+ */
+export function flood(socket: net.Socket): void {
+  const chunk = Buffer.alloc(64 * 1024, 'y');
+  socket.on('error', () => {});
+  socket.pause();
+  const push = () => {
+    while (!socket.destroyed && socket.write(chunk)) {}
+  };
+  socket.on('drain', push);
+  push();
+}
+
+/** Resolves when `socket` has closed (or at once if it has), whether an error came first or not. */
+export function closed(socket: net.Socket): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
+/** A peer that sends one byte every `everyMs` until the socket is gone (it never goes quiet). */
+export function trickle(socket: net.Socket, everyMs = 20): void {
+  const timer = setInterval(() => socket.write('y'), everyMs);
+  socket.once('close', () => clearInterval(timer));
 }
 
 export class RawClient {

@@ -1,6 +1,6 @@
 // Wire compatibility with seed 001, Python 3 ports of its programs run as real peers: the
-// seed's client (three at once) against our server, and our client against the seed's
-// blocking server and its ThreadingTCPServer.
+// seed's client (three at once) against our server, two of them against our one-at-a-time
+// server, and our client against the seed's blocking server and its ThreadingTCPServer.
 import {
   type CliProcess,
   hasPython3,
@@ -48,6 +48,30 @@ test.skipIf(!python)('three seed clients at once against our server', async () =
   }
   await log.waitFor(/disconnected: said exit, 12 bytes echoed/, 3);
 });
+
+test.skipIf(!python)(
+  'two seed clients against --one-at-a-time: the second waits its turn',
+  async () => {
+    // As against the seed's own blocking server: the second client is connected, but its
+    // recv() gets nothing, not even the greeting, until the first has said exit.
+    const { server, port, log } = await startEcho({ oneAtATime: true });
+    cleanups.push(() => server.shutdown(0));
+    const first = runPython('seed001_client.py', [HOST, String(port)], true);
+    await first.waitFor(/^连接成功\n\n请输入发送的消息:/);
+    const second = runPython('seed001_client.py', [HOST, String(port)], true);
+    await log.waitFor(/waits: connected, not served until the client before it leaves/);
+    second.child.stdin?.write('second\n'); // typed ahead: it waits in the client's stdin
+    first.child.stdin?.write('first\n');
+    await first.waitFor(/first\n/); // the echo, printed by the seed client
+    expect(second.stdout).toBe(''); // still blocked in its first recv()
+    first.child.stdin?.end('exit\n');
+    expect(await first.waitForExit()).toBe(0);
+    await second.waitFor(/^连接成功\n\n请输入发送的消息:second\n/);
+    second.child.stdin?.end('exit\n');
+    expect(await second.waitForExit()).toBe(0);
+    await log.waitFor(/client #2 disconnected: said exit, 6 bytes echoed/);
+  },
+);
 
 test.skipIf(!python)('our client against the seed blocking server, twice in a row', async () => {
   // It serves one client at a time: the second session starts when the first said exit.

@@ -1,14 +1,27 @@
 // The server in-process on port 0, with raw sockets: every byte comes back whatever its size
 // or however it is split, many clients at once, `exit`, resets, half-closes, a client that
-// never reads, and the two limits (--max-clients, --idle-timeout).
+// never reads, the limits (--max-clients, --idle-timeout, --grace) against peers that keep
+// sending, and the seed's one-at-a-time server.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import type net from 'node:net';
-import { hasIPv6 } from '@socket-lab/common/testing';
+import { performance } from 'node:perf_hooks';
+import { hasIPv6, hasPython3 } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { EchoConnection } from '../src/client.js';
-import { GREETING } from '../src/protocol.js';
+import { GREETING, ONE_AT_A_TIME_GREETING } from '../src/protocol.js';
 import type { EchoServer } from '../src/server.js';
-import { payload, type RawClient, rawConnect, startEcho, withDeadline } from './helpers.js';
+import {
+  closed,
+  flood,
+  HOST,
+  payload,
+  type RawClient,
+  rawConnect,
+  startEcho,
+  trickle,
+  withDeadline,
+} from './helpers.js';
 
 const GREETING_BYTES = Buffer.byteLength(GREETING);
 let server: EchoServer | undefined;
@@ -25,8 +38,8 @@ async function start(opts: Parameters<typeof startEcho>[0] = {}, host?: string) 
   return started;
 }
 
-async function connect(port: number, host?: string): Promise<RawClient> {
-  const client = await rawConnect(port, host);
+async function connect(port: number, host?: string, allowHalfOpen = false): Promise<RawClient> {
+  const client = await rawConnect(port, host, allowHalfOpen);
   sockets.push(client.socket);
   return client;
 }
@@ -159,6 +172,90 @@ test('--idle-timeout: a silent client is told and closed', async () => {
   const all = await client.readToEnd();
   expect(all.toString()).toBe(`${GREETING}idle for 0.2 s: closing\n`);
   await log.waitFor(/client #1 disconnected: idle timeout, 0 bytes echoed/);
+});
+
+test('a refused client that keeps sending is cut off when its grace ends', async () => {
+  // The deadline counts from the refusal. A byte every 20 ms must not extend it, as it did
+  // when the grace was an inactivity timer (socket.setTimeout).
+  const { port, log } = await start({ maxClients: 1, closeGraceMs: 300 });
+  await connect(port);
+  await log.waitFor(/\(1 online\)/);
+  const told = performance.now();
+  const rude = await connect(port, HOST, true); // never closes its side
+  const gone = closed(rude.socket);
+  trickle(rude.socket);
+  expect((await rude.readToEnd()).toString()).toBe('server full (1 clients): try again later\n');
+  await withDeadline(gone, 'the refused client to be cut off');
+  expect(performance.now() - told).toBeGreaterThanOrEqual(299);
+});
+
+test('a client that said exit and keeps sending is cut off when its grace ends', async () => {
+  const { port, log } = await start({ closeGraceMs: 300 });
+  const client = await connect(port, HOST, true);
+  await client.read(GREETING_BYTES);
+  const gone = closed(client.socket);
+  client.socket.write('exit\n');
+  trickle(client.socket);
+  await withDeadline(gone, 'the client to be cut off');
+  await log.waitFor(/client #1 disconnected: said exit, 0 bytes echoed/);
+});
+
+test('20 clients that send and never read are closed at the idle timeout', async () => {
+  // Once its echoes back up, a client that never reads makes no progress, however fast it
+  // sends: it is idle. Told so, it is cut off, not drained for as long as it keeps sending.
+  const { server: echo, port, log } = await start({ idleTimeoutMs: 300, closeGraceMs: 300 });
+  const bytesRead: number[] = [];
+  echo.on('connection', (s: net.Socket) => s.on('close', () => bytesRead.push(s.bytesRead)));
+  const hogs = await Promise.all(Array.from({ length: 20 }, () => connect(port, HOST, true)));
+  const gone = hogs.map((hog) => closed(hog.socket));
+  for (const hog of hogs) flood(hog.socket);
+  await withDeadline(Promise.all(gone), 'every hog to be closed', 60_000);
+  await log.waitFor(/disconnected: idle timeout/, 20);
+  expect(log.count(/made no progress for 0\.3 s/)).toBe(20);
+  // What each was read: its share until the echoes backed up (the kernel's buffers, a few
+  // MiB), plus what was dropped while closing. Not the gigabytes of an endless drain.
+  expect(bytesRead).toHaveLength(20);
+  expect(Math.max(...bytesRead)).toBeLessThan(64 * 1024 * 1024);
+}, 90_000);
+
+test.skipIf(!hasPython3())(
+  'a client that reset before it was accepted is one line, not "unknown peer"',
+  async () => {
+    // Python connects and resets (SO_LINGER 0) while this process is blocked in
+    // execFileSync, so the server accepts a connection that is already gone.
+    const { port, log } = await start();
+    const script = `import socket,struct;s=socket.create_connection(('127.0.0.1',${port}));s.setsockopt(socket.SOL_SOCKET,socket.SO_LINGER,struct.pack('ii',1,0));s.close()`;
+    execFileSync('python3', ['-c', script]);
+    await log.waitFor(/reset/);
+    expect(log.entries).toEqual(['a client reset the connection before it was accepted']);
+    const next = await connect(port);
+    expect((await next.read(GREETING_BYTES)).toString()).toBe(GREETING);
+  },
+);
+
+test('one at a time: a second client is connected but unanswered until the first leaves', async () => {
+  // The seed's blocking server: client B's connect() succeeds, and what it sends waits.
+  const { port, log } = await start({ oneAtATime: true });
+  const greeting = Buffer.byteLength(ONE_AT_A_TIME_GREETING);
+  const a = await connect(port);
+  expect((await a.read(greeting)).toString()).toBe('连接成功\n');
+  const b = await connect(port);
+  b.socket.write('hello?');
+  await log.waitFor(/^127\.0\.0\.1:\d+ waits: connected, not served .* \(1 waiting\)$/);
+  // A round trip for A after B's bytes went out: had B been served, its greeting would be in.
+  a.socket.write('ping');
+  expect((await a.read(4)).toString()).toBe('ping');
+  expect(b.socket.bytesRead).toBe(0);
+  a.socket.write('exit');
+  await log.waitFor(/client #1 disconnected: said exit/);
+  expect((await b.read(greeting + 6)).toString()).toBe('连接成功\nhello?');
+  await log.waitFor(/client #2 connected/);
+  const order = log.entries.filter((l) => /client #\d (connected|disconnected)/.test(l));
+  expect(order.map((l) => l.slice(0, 22))).toEqual([
+    'client #1 connected fr',
+    'client #1 disconnected',
+    'client #2 connected fr',
+  ]);
 });
 
 test('shutdown tells every client and resolves once they are gone', async () => {
