@@ -76,11 +76,30 @@ test('--help lists every flag with its default; a bad flag is one line and exit 
   // What this checks: the CLI contract on both programs.
   const help = await runToEnd(PKG, START, ['--help']);
   expect(help.code).toBe(0);
-  for (const flag of ['--host', '--port', '--unix', '--help']) expect(help.stdout).toContain(flag);
+  for (const flag of ['--host', '--port', '--unix', '--idle-timeout', '--help'])
+    expect(help.stdout).toContain(flag);
   expect(help.stdout).toContain('default 7000');
   const bad = await runToEnd(PKG, CLIENT, ['--bogus']);
   expect(bad).toMatchObject({ code: 2, stdout: '' });
   expect(bad.stderr).toBe('socket-basics client: unknown flag --bogus (see --help)\n');
+});
+
+test('a client that says nothing is closed after --idle-timeout; one that talks is served', async () => {
+  // What this checks: the server does not hold a silent peer forever (hostile peers).
+  const server = await startServer(PKG, START, ['--idle-timeout', '0.5']);
+  running.push(server.proc);
+  const silent = net.connect(server.port, '127.0.0.1');
+  silent.on('error', () => {});
+  await once(silent, 'connect');
+  const talker = net.connect(server.port, '127.0.0.1');
+  await once(talker, 'connect');
+  talker.write('hi');
+  const [echo] = await once(talker, 'data');
+  expect(String(echo)).toBe('hi');
+  await once(silent, 'close'); // the server's doing: we never close it
+  await server.proc.waitFor(/idle for 0\.5 s: closed/);
+  talker.destroy();
+  expect(await server.proc.stop()).toBe(0);
 });
 
 test('a port in use is one line and exit 1', async () => {

@@ -1,4 +1,4 @@
-// `pnpm --filter socket-basics start [--host H] [--port P] [--unix PATH]`: an echo server
+// `pnpm --filter socket-basics start [--host H] [--port P] [--unix PATH] [--idle-timeout S]`: an echo server
 // that prints, for each connection it accepts, the full association seen from its end.
 import { once } from 'node:events';
 import type net from 'node:net';
@@ -6,9 +6,11 @@ import {
   closeServer,
   describeNetError,
   FatalError,
+  formatPeer,
   listenTcp,
   onShutdown,
   runCli,
+  toMilliseconds,
   trackConnections,
 } from '@socket-lab/common';
 import { createAssociationServer, halfAssociation } from '../association.js';
@@ -20,6 +22,12 @@ const spec = {
     'An echo server that prints the full association (protocol, local, remote) of each connection it accepts (seed 004).',
   defaultPort: 7000,
   flags: {
+    'idle-timeout': {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: '300',
+      description: 'close a client that sends nothing and takes nothing this long; 0 = never',
+    },
     unix: {
       type: 'string',
       valueName: 'PATH',
@@ -30,8 +38,20 @@ const spec = {
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
+  const idleMs = toMilliseconds(flags['idle-timeout'], '--idle-timeout');
   const server = createAssociationServer(console.log);
   const open = trackConnections(server);
+  // Not part of the lesson, but a server must not hold a silent client forever: one that
+  // connects and says nothing (or stops reading, so that our echo cannot drain) would keep
+  // its socket and its buffers until the process ends. No I/O for idleMs: it goes.
+  if (idleMs > 0) {
+    server.on('connection', (socket) => {
+      socket.setTimeout(idleMs, () => {
+        console.log(`${formatPeer(socket)} idle for ${idleMs / 1000} s: closed`);
+        socket.destroy();
+      });
+    });
+  }
   if (flags.unix) {
     await listenUnix(server, flags.unix);
   } else {
