@@ -1,13 +1,19 @@
 // Path traversal: the name in an offer comes from the network, so it is hostile until shown
 // otherwise. `../../.bashrc`, `/etc/cron.d/x`, `..\..\boot.ini` or `C:\x` joined onto the
 // output folder would write outside it; a NUL or an escape sequence in a name can cut it short
-// or take over the terminal that prints it. The rule here:
+// or take over the terminal that prints it; a bidi override makes `\u202etxt.exe` read as
+// `exe.txt` in a listing. The rule here:
 //   1. keep the base name only: what follows the last `/` or `\`, without a drive (`C:`);
-//   2. replace control characters (NUL, newline, ESC, DEL, C1) with `_`;
+//   2. replace with `_` every character that would lie on a terminal (controls, C1, bidi
+//      controls, zero-width ones: common's isUnsafeForTerminal) and every character that
+//      looks like a `/` or `\` without being one (fullwidth `／`, division slash `∕`, …):
+//      replaced rather than refused, so the file still arrives, under a name that shows
+//      what it is;
 //   3. refuse what is left if it is empty, `.` or `..`, longer than MAX_NAME_BYTES, or shaped
 //      like our partial files (`.x.partial`).
 // The receiver says when it changed a name ("saved as x, sent as ../x") and why it refused one.
 import path from 'node:path';
+import { isUnsafeForTerminal } from '@socket-lab/common';
 
 /**
  * 240 bytes: Linux allows 255 per name, and the partial file adds `.` and `.partial`
@@ -26,8 +32,7 @@ export function sanitizeName(sent: string): NameCheck {
   const base = sent.slice(Math.max(sent.lastIndexOf('/'), sent.lastIndexOf('\\')) + 1);
   const name = base
     .replace(/^[A-Za-z]:/, '')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '_');
+    .replace(/./gsu, (ch) => (isMisleading(ch.codePointAt(0) ?? 0) ? '_' : ch));
   if (name === '' || name === '.' || name === '..') {
     return { ok: false, reason: `no usable file name in ${JSON.stringify(sent)}` };
   }
@@ -39,6 +44,20 @@ export function sanitizeName(sent: string): NameCheck {
     return { ok: false, reason: `${JSON.stringify(name)} is reserved for partial files` };
   }
   return { ok: true, name, changed: name !== sent };
+}
+
+/**
+ * Characters that look like a path separator and are not one: fraction slash, division
+ * slash, set minus, big solidus and reverse solidus, small reverse solidus, fullwidth
+ * solidus and reverse solidus. In a listing `a／b` passes for a file `b` in a folder `a`.
+ */
+const SEPARATOR_LOOKALIKES = new Set([
+  0x2044, 0x2215, 0x2216, 0x29f5, 0x29f8, 0x29f9, 0xfe68, 0xff0f, 0xff3c,
+]);
+
+/** Whether a character in a name would mislead whoever reads the name (rule 2). */
+export function isMisleading(cp: number): boolean {
+  return isUnsafeForTerminal(cp) || SEPARATOR_LOOKALIKES.has(cp);
 }
 
 /**

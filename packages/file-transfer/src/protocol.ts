@@ -13,7 +13,7 @@
 //      └ length ──┘ 'O' hash └──── size (u64) ─────┘ └─ "a.txt" ──┘
 // 3. The file's bytes follow START unframed, exactly `size - offset` of them: the size was
 //    agreed first, so no byte of the file can ever be mistaken for a command.
-import { encodeFrame } from '@socket-lab/common';
+import { encodeFrame, previewBytes } from '@socket-lab/common';
 
 export const MAGIC = Buffer.from('SLFT', 'latin1');
 export const VERSION = 1;
@@ -88,7 +88,8 @@ export function encodePreamble(version = VERSION): Buffer {
  */
 export function checkPreamble(bytes: Buffer): void {
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
-    const seen = JSON.stringify(bytes.toString('latin1'));
+    // A preview, not the raw bytes: a stranger's first bytes may be a terminal escape.
+    const seen = `"${previewBytes(bytes)}"`;
     const hint = 'success'.startsWith(bytes.toString('latin1'))
       ? 'the peer answers like the seed protocol: try --protocol seed'
       : 'not a file-transfer peer (the seed protocol? try --protocol seed)';
@@ -100,6 +101,19 @@ export function checkPreamble(bytes: Buffer): void {
       `unsupported protocol version ${version} (this side speaks ${VERSION})`,
     );
   }
+}
+
+/**
+ * Checks the START that answers an ACCEPT of `held` bytes of `name`: the sender may resume at
+ * `held` or start over at 0, nothing else. Throws a ProtocolError that says what was offered.
+ */
+export function checkStart(offset: number, held: number, name: string): void {
+  if (offset === held || offset === 0) return;
+  const offered =
+    held > 0
+      ? `the receiver offered ${held} (to resume) or 0 (to start over)`
+      : `nothing of ${name} is held here: a transfer starts at 0`;
+  throw new ProtocolError(`START at ${offset}, but ${offered}`);
 }
 
 /** One message as a whole frame (length header included), ready for `socket.write()`. */

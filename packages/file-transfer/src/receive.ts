@@ -12,9 +12,9 @@ import { ShortReadError } from '@socket-lab/common';
 import { type Connection, nullIfCut } from './connection.js';
 import { createHasher, hashPrefix, sumLine } from './digest.js';
 import { partialName, pathInside, sanitizeName } from './names.js';
-import { DIGEST_BYTES, ProtocolError, type ResultCode } from './protocol.js';
-import { closePartial, commitPartial, exists, openPartial } from './store.js';
-import { describeFsError, formatBytes, formatRate } from './units.js';
+import { checkStart, DIGEST_BYTES, ProtocolError, type ResultCode } from './protocol.js';
+import { closePartial, commitPartial, exists, openPartial, type PartialLimit } from './store.js';
+import { describeFsError, formatBytes, formatRate, quoted } from './units.js';
 
 /** The receiver's rules for each file, and where it reports. */
 export interface ReceiveOptions {
@@ -23,6 +23,7 @@ export interface ReceiveOptions {
   maxSize?: number; // the largest file accepted, in bytes; 0 or absent: no limit
   fsync?: boolean; // flush each file to disk before the rename (a power cut cannot empty it)
   busy: Set<string>; // names being received right now, by any connection: one sender each
+  partials?: PartialLimit; // at most this many partial files (--max-partials)
   log: (line: string) => void;
   onProgress?: (name: string, heldBytes: number) => void; // as file bytes arrive
 }
@@ -39,7 +40,7 @@ export async function receiveFile(conn: Connection, opts: ReceiveOptions): Promi
   const say = (line: string) => opts.log(`${conn.who}: ${line}`);
   const answer = (code: ResultCode, text: string) => {
     const refused = code === 'bad-digest' || code === 'disk-error' ? '' : 'refused ';
-    if (code !== 'saved') say(`${refused}${JSON.stringify(offer.name)}: ${text}`);
+    if (code !== 'saved') say(`${refused}${quoted(offer.name)}: ${text}`);
     conn.send({ type: 'result', code, text });
     return 'next' as const;
   };
@@ -61,7 +62,7 @@ export async function receiveFile(conn: Connection, opts: ReceiveOptions): Promi
   // We say how much, with its digest; the sender hashes the same prefix of its own file and
   // decides. A name alone proves nothing: it may be another file, or bytes that came damaged.
   opts.busy.add(name);
-  const partial = await openPartial(opts.dir, name).catch((err: Error) => err);
+  const partial = await openPartial(opts.dir, name, opts.partials).catch((err: Error) => err);
   try {
     if (partial instanceof Error) {
       return answer('disk-error', `cannot write ${name}: ${describeFsError(partial)}`);
@@ -72,9 +73,7 @@ export async function receiveFile(conn: Connection, opts: ReceiveOptions): Promi
     const prefixDigest = held > 0 ? hasher.digest() : Buffer.alloc(0);
     conn.send({ type: 'accept', offset: held, prefixDigest });
     const start = await conn.read('start');
-    if (start.offset !== held && start.offset !== 0) {
-      throw new ProtocolError(`start at ${start.offset}: the offer was ${held} or 0`);
-    }
+    checkStart(start.offset, held, name); // resume at `held`, or start over at 0
     if (start.offset === 0 && held > 0) {
       say(`the ${formatBytes(held)} held of ${name} are not a prefix of it; starting over`);
       hasher = createHasher(offer.hash);
@@ -136,7 +135,7 @@ export async function receiveFile(conn: Connection, opts: ReceiveOptions): Promi
         : answer('disk-error', `cannot save ${name}: ${describeFsError(placed)}`);
     }
     const how = offer.hash === 'none' ? 'size checked, not verified' : `${offer.hash} verified`;
-    const sentAs = name === offer.name ? '' : `, sent as ${JSON.stringify(offer.name)}`;
+    const sentAs = name === offer.name ? '' : `, sent as ${quoted(offer.name)}`;
     const got = offer.size - start.offset; // a small file's rate says little: it is round trips
     const seconds = (performance.now() - began) / 1000;
     const rate = got >= 1024 * 1024 ? `, ${formatRate(got, seconds)}` : '';

@@ -1,7 +1,8 @@
 // Support: what the sender says about each file, as data (a FileReport, for the CLI and the
-// tests) and as the one line a person reads.
+// tests) and as the one line a person reads. The message often holds the receiver's own words
+// (a saved name, a reason), and a receiver can be hostile too: the line is made terminal-safe.
 import type { ResultCode } from './protocol.js';
-import { formatBytes, formatRate } from './units.js';
+import { formatBytes, formatRate, terminalSafe } from './units.js';
 
 /** What happened to one file. */
 export interface FileReport {
@@ -24,8 +25,12 @@ export function newReport(file: string): FileReport {
   return { file, status: 'failed', message: '', size: 0, resumedFrom: 0, sentBytes: 0, seconds: 0 };
 }
 
-/** One line per file, as the sender prints it. */
+/** One line per file, as the sender prints it, safe for a terminal. */
 export function describeReport(r: FileReport): string {
+  return terminalSafe(describe(r));
+}
+
+function describe(r: FileReport): string {
   switch (r.status) {
     case 'saved': {
       const check = r.digest ? 'verified by the receiver' : 'size checked only (--hash none)';

@@ -1,27 +1,32 @@
 // Support: seed 001's receiving side (`start --protocol seed`), for its Python sender. It
 // speaks the seed's protocol exactly (seed-protocol.ts), with two mercies: it writes to a
 // hidden temp file and renames it to `file` only after `quit`, and it stops at the end of the
-// stream instead of spinning.
+// stream instead of spinning. Its limits are the v1 receiver's where the seed can have them:
+// --max-clients (the seed has no way to say "busy", so the extra ones are simply closed) and
+// --max-size (the sender is cut off at once: the seed has no way to refuse in advance).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { formatPeer, SocketReader } from '@socket-lab/common';
 import { partialName, pathInside } from './names.js';
-import { RECEIVE_WINDOW_BYTES } from './receiver.js';
+import { GOODBYE_MS, goAway, MAX_CLIENTS, RECEIVE_WINDOW_BYTES } from './receiver.js';
 import { SEED_ACK, SEED_FILE_NAME, SEED_QUIT, SEED_READ_BYTES } from './seed-protocol.js';
-import { describeFsError } from './units.js';
+import { describeFsError, terminalSafe } from './units.js';
 
 export interface SeedReceiverOptions {
   dir: string;
   overwrite?: boolean;
   maxSize?: number;
   idleTimeoutMs?: number;
+  /** Senders served at once; the next ones are closed as soon as they connect. */
+  maxClients?: number;
   log?: (line: string) => void;
 }
 
 /** A server that speaks the seed's receiving side, one `file` per sender. */
 export function createSeedReceiver(opts: SeedReceiverOptions): net.Server {
-  const log = opts.log ?? console.log;
+  const sink = opts.log ?? console.log;
+  const log = (line: string) => sink(terminalSafe(line));
   let nextId = 1;
   const server = net.createServer((socket) => {
     const who = `seed sender #${nextId++}`;
@@ -30,7 +35,13 @@ export function createSeedReceiver(opts: SeedReceiverOptions): net.Server {
     const idleMs = opts.idleTimeoutMs ?? 60_000;
     socket.setTimeout(idleMs, () => socket.destroy(new Error(`silent for ${idleMs / 1000} s`)));
     receiveSeedFile(socket, who, opts, log).then(
-      () => socket.end(),
+      // Too large: destroyed, not ended. An end() would only stop our reading, and a sender
+      // that never waits for `success` would go on writing into full buffers until a timeout.
+      (outcome) => {
+        if (outcome === 'too-large') return void socket.destroy();
+        socket.end();
+        goAway(socket, GOODBYE_MS); // and one that goes on sending is cut off all the same
+      },
       (err: unknown) => {
         log(`${who}: ${describeFsError(err)}`);
         socket.destroy();
@@ -38,6 +49,11 @@ export function createSeedReceiver(opts: SeedReceiverOptions): net.Server {
     );
   });
   server.on('error', (err) => log(`server error: ${err.message}`));
+  const maxClients = opts.maxClients ?? MAX_CLIENTS;
+  server.maxConnections = maxClients;
+  server.on('drop', () =>
+    log(`a sender was closed at once: ${maxClients} already (--max-clients)`),
+  );
   return server;
 }
 
@@ -46,7 +62,7 @@ async function receiveSeedFile(
   who: string,
   opts: SeedReceiverOptions,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<'saved' | 'ended' | 'too-large'> {
   const reader = new SocketReader(socket, { windowBytes: RECEIVE_WINDOW_BYTES });
   // The seed appends to `file` as it goes; we write a hidden partial, for the same reason as
   // the real protocol: a transfer that never said `quit` must not look finished.
@@ -63,7 +79,7 @@ async function receiveSeedFile(
       if (!data) {
         log(`${who}: closed without "quit" after ${reads} reads (${bytes} bytes); dropped them`);
         await fs.rm(temp, { force: true });
-        return;
+        return 'ended';
       }
       // The seed's only way to know the file has ended: one read that is exactly `quit`.
       if (data.equals(SEED_QUIT)) break;
@@ -73,7 +89,7 @@ async function receiveSeedFile(
       if (opts.maxSize && bytes > opts.maxSize) {
         log(`${who}: more than --max-size ${opts.maxSize} bytes; dropped them and closed`);
         await fs.rm(temp, { force: true });
-        return;
+        return 'too-large';
       }
       socket.write(SEED_ACK);
     }
@@ -85,6 +101,7 @@ async function receiveSeedFile(
   }
   const name = await placeSeedFile(temp, opts);
   log(`${who}: "quit" after ${reads} reads (${bytes} bytes): saved as ${name}`);
+  return 'saved';
 }
 
 /** Renames the temp file to `file`, or the first free `file (N)` without --overwrite. */

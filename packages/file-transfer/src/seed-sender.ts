@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import { connectTcp, FatalError, SocketReader } from '@socket-lab/common';
+import { connectTcp, FatalError, previewBytes, SocketReader } from '@socket-lab/common';
 import { SEED_ACK, SEED_MAX_LINE_BYTES, SEED_QUIT, SEED_READ_BYTES } from './seed-protocol.js';
 import { describeFsError, formatBytes } from './units.js';
 
@@ -49,7 +49,7 @@ export async function sendSeedFile(file: string, opts: SeedSendOptions): Promise
     const answer = await reader.recv(SEED_READ_BYTES);
     if (answer?.equals(SEED_ACK)) return true;
     report.message = answer
-      ? `line ${report.lines}: the receiver answered ${JSON.stringify(answer.toString('latin1'))}, not "success"; stopped, as the seed does`
+      ? `line ${report.lines}: the receiver answered "${previewBytes(answer)}", not "success"; stopped, as the seed does`
       : `line ${report.lines}: the receiver closed the connection`;
     return false;
   };

@@ -2,9 +2,11 @@
 // straight into `big.iso`. They go into `.big.iso.partial`, which nobody mistakes for a finished
 // file, and only once the size and digest check out does the partial become `big.iso`, in one
 // rename(2) (atomic on POSIX: anyone looking sees the old state or the new one, never half).
-// A transfer cut short leaves its partial behind for resume; old ones are swept away.
+// A transfer cut short leaves its partial behind for resume; old ones are swept away, and
+// past a number of them (--max-partials) the oldest idle ones make room for a new one.
 import { constants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { isPartialName, partialName, pathInside } from './names.js';
 
 /** A partial file opened for a transfer, and how many bytes it already held. */
@@ -14,22 +16,91 @@ export interface Partial {
   heldBytes: number;
 }
 
+/** How many partial files a folder may hold, and which transfers are using theirs now. */
+export interface PartialLimit {
+  max: number;
+  /** Names (`big.iso`, not `.big.iso.partial`) being received now: never removed. */
+  busy: ReadonlySet<string>;
+  /** Told which partials were removed to make room. */
+  onRemoved?: (partials: string[]) => void;
+}
+
 /**
  * Opens (or creates) the partial file for `name` in `dir`, keeping what it holds. O_NOFOLLOW:
- * a symlink planted as `.name.partial` must not make us write somewhere else.
+ * a symlink planted as `.name.partial` must not make us write somewhere else; a hard link,
+ * which O_NOFOLLOW cannot see, is refused by its link count. With a `limit`, room is made
+ * first (makeRoom), one opening at a time per folder, so two offers cannot both take the
+ * last place.
  */
-export async function openPartial(dir: string, name: string): Promise<Partial> {
+export function openPartial(dir: string, name: string, limit?: PartialLimit): Promise<Partial> {
   const file = pathInside(dir, partialName(name));
+  if (!limit) return openChecked(file);
+  return inTurn(dir, async () => {
+    const removed = await makeRoom(dir, name, limit);
+    if (removed.length > 0) limit.onRemoved?.(removed);
+    return openChecked(file);
+  });
+}
+
+async function openChecked(file: string): Promise<Partial> {
   const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW;
   const handle = await fs.open(file, flags, 0o644);
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw Object.assign(new Error(`${file} is not a file`), { code: 'EISDIR' });
+    // A partial we made has one name. A second one means someone linked it (or it to a file
+    // elsewhere, before we came): writing would change that other file too.
+    if (stat.nlink !== 1) {
+      const base = path.basename(file);
+      throw new Error(`${base} has ${stat.nlink} hard links; refusing to write through it`);
+    }
     return { path: file, handle, heldBytes: stat.size };
   } catch (err) {
     await handle.close();
     throw err;
   }
+}
+
+/**
+ * Removes the oldest idle partials in `dir` (by last write) until a partial for `name` fits
+ * within `limit.max`. Partials in use are never removed: if they alone fill the limit, throws.
+ * Returns the partial names it removed.
+ */
+async function makeRoom(dir: string, name: string, limit: PartialLimit): Promise<string[]> {
+  const own = partialName(name);
+  const busy = new Set([...limit.busy].map(partialName));
+  const others: { name: string; mtimeMs: number }[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() || !isPartialName(entry.name) || entry.name === own) continue;
+    const stat = await fs.lstat(pathInside(dir, entry.name)).catch(() => null);
+    if (stat) others.push({ name: entry.name, mtimeMs: stat.mtimeMs });
+  }
+  const over = others.length + 1 - limit.max; // + 1: ours, new or resumed
+  if (over <= 0) return [];
+  const idle = others.filter((p) => !busy.has(p.name)).sort((a, b) => a.mtimeMs - b.mtimeMs);
+  const removed: string[] = [];
+  for (const p of idle.slice(0, over)) {
+    await fs.rm(pathInside(dir, p.name), { force: true });
+    removed.push(p.name);
+  }
+  if (removed.length < over) {
+    throw new Error(`all ${limit.max} partial files are in use (--max-partials ${limit.max})`);
+  }
+  return removed;
+}
+
+// One opening at a time per folder: each waits for the one before it to settle.
+const turns = new Map<string, Promise<void>>();
+function inTurn<T>(dir: string, task: () => Promise<T>): Promise<T> {
+  const key = path.resolve(dir);
+  const run = (turns.get(key) ?? Promise.resolve()).then(task);
+  const settled = run.then(
+    () => {},
+    () => {},
+  );
+  turns.set(key, settled);
+  void settled.then(() => turns.get(key) === settled && turns.delete(key));
+  return run;
 }
 
 /**

@@ -88,10 +88,11 @@ export async function startReceiver(opts: Partial<ReceiverOptions> = {}) {
 
 /**
  * A client written by hand for bytes our sender never sends. It connects, and `send` writes
- * raw bytes; `next()` reads the receiver's preamble or frames one at a time.
+ * raw bytes; `next()` reads the receiver's preamble or frames one at a time. With
+ * `allowHalfOpen` it keeps its side open after the receiver's FIN, as a hostile peer would.
  */
-export async function rawClient(port: number) {
-  const socket = net.connect(port, HOST);
+export async function rawClient(port: number, opts: { allowHalfOpen?: boolean } = {}) {
+  const socket = net.connect({ port, host: HOST, allowHalfOpen: opts.allowHalfOpen === true });
   socket.on('error', () => {}); // a reset is what some tests expect
   await once(socket, 'connect');
   cleanups.push(() => void socket.destroy());

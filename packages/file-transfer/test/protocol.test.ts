@@ -11,6 +11,7 @@ import { createHasher, sumLine } from '../src/digest.js';
 import { MAX_NAME_BYTES, pathInside, sanitizeName } from '../src/names.js';
 import {
   checkPreamble,
+  checkStart,
   decodeMessage,
   encodeMessage,
   encodePreamble,
@@ -62,6 +63,23 @@ describe('messages', () => {
     expect(() => checkPreamble(Buffer.from('succe'))).toThrow(/seed protocol: try --protocol seed/);
     expect(() => checkPreamble(Buffer.from('impor'))).toThrow(/not a file-transfer peer/);
     expect(() => checkPreamble(encodePreamble(9))).toThrow(/unsupported protocol version 9/);
+    // A stranger's bytes are shown escaped, never raw: 0x9b is a terminal's CSI.
+    expect(() => checkPreamble(Buffer.from([0x9b, 0x32, 0x4a, 0x0a, 0x41]))).toThrow(
+      'expected "SLFT", got "\\x9b2J\\nA"',
+    );
+  });
+
+  // A START may resume at what was offered, or start over at 0; anything else names the choices.
+  test('START: the offset offered or 0, and a plain reason otherwise', () => {
+    expect(() => checkStart(0, 0, 'a.txt')).not.toThrow();
+    expect(() => checkStart(1024, 1024, 'a.txt')).not.toThrow();
+    expect(() => checkStart(0, 1024, 'a.txt')).not.toThrow();
+    expect(() => checkStart(5, 0, 'a.txt')).toThrow(
+      'START at 5, but nothing of a.txt is held here: a transfer starts at 0',
+    );
+    expect(() => checkStart(5, 1024, 'a.txt')).toThrow(
+      'START at 5, but the receiver offered 1024 (to resume) or 0 (to start over)',
+    );
   });
 });
 
@@ -117,6 +135,13 @@ describe('names', () => {
     ['.bashrc', '.bashrc'],
     ['a..b', 'a..b'],
     ['名前.txt', '名前.txt'],
+    // Characters that would lie in a listing: a bidi override, zero-width ones, slashes that
+    // are not slashes.
+    ['\u202etxt.exe', '_txt.exe'],
+    ['iso\u2066late\u2069', 'iso_late_'],
+    ['zero\u200bwidth\ufeff', 'zero_width_'],
+    ['a\uff0fb', 'a_b'],
+    ['a\u2215b\u2044c\uff3cd', 'a_b_c_d'],
   ];
   for (const [sent, kept] of reduced) {
     // Only a plain base name survives, inside the folder.

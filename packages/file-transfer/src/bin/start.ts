@@ -1,5 +1,5 @@
 // `pnpm --filter file-transfer start [--out DIR] [--overwrite] [--max-size SIZE] [--protocol v1|seed]`:
-// the receiver. Saves each file under --out (default ./received), relative to where the
+// the receiver (`--help` lists every flag, the limits among them). Saves each file under --out (default ./received), relative to where the
 // command was typed, as the client finds its FILEs: pnpm runs scripts in the package folder
 // and says where you were in INIT_CWD.
 import fs from 'node:fs/promises';
@@ -11,10 +11,17 @@ import {
   runCli,
   toBytes,
   toChoice,
+  toInteger,
   toMilliseconds,
   trackConnections,
 } from '@socket-lab/common';
-import { createReceiver, IDLE_TIMEOUT_MS, KEEP_PARTIAL_MS } from '../receiver.js';
+import {
+  createReceiver,
+  IDLE_TIMEOUT_MS,
+  KEEP_PARTIAL_MS,
+  MAX_CLIENTS,
+  MAX_PARTIALS,
+} from '../receiver.js';
 import { createSeedReceiver } from '../seed-receiver.js';
 import { describeFsError } from '../units.js';
 
@@ -53,6 +60,18 @@ const spec = {
       default: String(IDLE_TIMEOUT_MS / 1000),
       description: 'drop a sender that sends nothing for this long',
     },
+    'max-clients': {
+      type: 'string',
+      valueName: 'N',
+      default: String(MAX_CLIENTS),
+      description: 'senders served at once; the next one is told it is busy and closed',
+    },
+    'max-partials': {
+      type: 'string',
+      valueName: 'N',
+      default: String(MAX_PARTIALS),
+      description: 'partial files kept at most; past it the oldest idle ones are removed',
+    },
     'keep-partial': {
       type: 'string',
       valueName: 'SECONDS',
@@ -71,6 +90,8 @@ await runCli(spec, async ({ host, port, flags }) => {
   const maxSize = toBytes(flags['max-size'], '--max-size');
   const idleTimeoutMs = toMilliseconds(flags.timeout, '--timeout');
   const keepPartialMs = toMilliseconds(flags['keep-partial'], '--keep-partial', 365 * 86_400);
+  const maxClients = toInteger(flags['max-clients'], '--max-clients', 1);
+  const maxPartials = toInteger(flags['max-partials'], '--max-partials', 1);
   if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   const dir = flags.out;
   try {
@@ -81,11 +102,11 @@ await runCli(spec, async ({ host, port, flags }) => {
   } catch (err) {
     throw new FatalError(`cannot use --out ${dir}: ${describeFsError(err)}`);
   }
-  const common = { dir, overwrite: flags.overwrite, maxSize, idleTimeoutMs };
+  const common = { dir, overwrite: flags.overwrite, maxSize, idleTimeoutMs, maxClients };
   const server =
     protocol === 'seed'
       ? createSeedReceiver(common)
-      : createReceiver({ ...common, keepPartialMs, fsync: flags.fsync });
+      : createReceiver({ ...common, keepPartialMs, maxPartials, fsync: flags.fsync });
   const open = trackConnections(server);
   await listenTcp(server, { host, port });
   console.log(
