@@ -205,7 +205,7 @@ const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 10
 /** A size in bytes with an optional K, M or G suffix (powers of 1024): `--max-size 10M`. */
 export function toBytes(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?$/i.exec(text.trim());
-  const n = m ? Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toUpperCase()] ?? Number.NaN) : Number.NaN;
+  const n = m ? Number(m[1]) * (SIZE_UNITS[(m[2] as string).toUpperCase()] as number) : Number.NaN;
   if (!Number.isFinite(n) || !Number.isSafeInteger(Math.floor(n))) {
     throw new UsageError(`${flag} must be a size such as 512, 64K, 10M or 1G (got "${text}")`);
   }
@@ -228,8 +228,9 @@ function nonEmpty(value: string | undefined): string | undefined {
 function describeParseError(err: unknown): string {
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);
-  const flag =
-    /(--?[\w-]+)(?: <value>)?'/.exec(message)?.[1] ?? /'(--?[\w-]+)/.exec(message)?.[1] ?? '';
+  // Node words these `Unknown option '--x'` and `Option '-p, --port <value>' argument
+  // missing`: the flag is the last one before the quote.
+  const flag = /(--?[\w-]+)(?: <value>)?'/.exec(message)?.[1] ?? '';
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown flag ${flag}`;

@@ -471,3 +471,49 @@ function catchError(fn: () => unknown): unknown {
   }
   throw new Error('expected an error, but none was thrown');
 }
+
+test('a complete oversized frame right after a good one in the same chunk is not handed over', () => {
+  // The good frame comes back, the refused one never does, whole as it is in the chunk.
+  const chunk = Buffer.concat([
+    encodeFrame(Buffer.from('ok')),
+    encodeFrameHeader(5, 5),
+    Buffer.from('12345'),
+  ]);
+  const decoder = new FrameDecoder({ maxFrameBytes: 4 });
+  expect(decoder.push(chunk).map(String)).toEqual(['ok']);
+  expect(decoder.error?.code).toBe('FRAME_TOO_LARGE');
+  expect(() => decoder.push(Buffer.alloc(0))).toThrow(decoder.error as FrameError);
+  const scanned: string[] = [];
+  const scanner = new FrameDecoder({ maxFrameBytes: 4 });
+  expect(scanner.scan(chunk, (b, s, e) => scanned.push(b.toString('utf8', s, e)))).toBe(1);
+  expect(scanned).toEqual(['ok']);
+  expect(scanner.error?.code).toBe('FRAME_TOO_LARGE');
+});
+
+test('a frame wholly inside one chunk is a view into it, not a copy', () => {
+  const chunk = Buffer.concat([encodeFrame(Buffer.from('abc')), encodeFrame(Buffer.from('de'))]);
+  const [first, second] = new FrameDecoder().push(chunk);
+  expect(first?.buffer).toBe(chunk.buffer);
+  expect(second?.buffer).toBe(chunk.buffer);
+  chunk[4] = 0x41; // the first payload byte, seen through the view
+  expect(String(first)).toBe('Abc');
+});
+
+test('errors say what was wrong in words, and are named for what they are', () => {
+  const cut = new FrameDecoder();
+  cut.push(Buffer.from([0, 0]));
+  expect(() => cut.end()).toThrow('stream ended mid-header: got 2 of 4 header bytes, 2 missing');
+  const mid = new FrameDecoder();
+  mid.push(Buffer.concat([encodeFrameHeader(10), Buffer.from('abc')]));
+  expect(() => mid.end()).toThrow('stream ended mid-frame: got 3 of 10 payload bytes, 7 missing');
+  expect(catchError(() => mid.end())).toHaveProperty('name', 'FrameError');
+  expect(() => encodeFrameHeader(1.5)).toThrow(
+    "a frame's length must be a whole number of bytes (got 1.5)",
+  );
+  expect(() => encodeFrameHeader(-1)).toThrow(
+    "a frame's length must be a whole number of bytes (got -1)",
+  );
+  expect(() => new FrameDecoder({ maxFrameBytes: -1 })).toThrow(
+    'maxFrameBytes must be a whole number from 0 to 4294967295 (got -1)',
+  );
+});
