@@ -102,8 +102,9 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
     // learns what it is talking to, and a peer that speaks another version learns which.
     socket.write(encodePreamble());
     if (serving >= maxClients) {
-      log(`${who} from ${formatPeer(socket)} refused: ${maxClients} senders already`);
-      const text = `busy: ${maxClients} senders already (--max-clients ${maxClients}); try again later`;
+      const already = `${maxClients} sender${maxClients === 1 ? '' : 's'} already`;
+      log(`${who} from ${formatPeer(socket)} refused: ${already}`);
+      const text = `busy: ${already} (--max-clients ${maxClients}); try again later`;
       socket.end(encodeMessage({ type: 'error', text }));
       socket.resume(); // what it sends is dropped, so our answer is not lost in a reset
       return goAway(socket, goodbyeMs);
