@@ -16,5 +16,8 @@ export const SERVER_MESSAGES: Record<Mode, string> = {
   ask: '不要回答,不要回答,不要回答',
 };
 
+/** What seed 000's second server, the one that keeps accepting, says (`start --forever`). */
+export const FOREVER_GREETING = 'hello I am server,welcome';
+
 /** What the client says when nobody chose: the seeds' words. */
 export const CLIENT_MESSAGES: Record<Mode, string> = { greet: 'hihi', ask: 'yaoyao' };

@@ -3,7 +3,7 @@
 
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
-import { runToEnd, startServer } from '@socket-lab/common/testing';
+import { runToEnd, spawnProgram, startServer, waitForListening } from '@socket-lab/common/testing';
 import { expect, test } from 'vitest';
 
 const PKG = new URL('..', import.meta.url);
@@ -20,7 +20,7 @@ test('start + client reproduce seed 000, and the server exits 0 after its one cl
   );
 });
 
-test('--forever serves three clients, --sockets 2 opens two connections, SIGTERM exits 0', async () => {
+test("--forever greets with the seed's words and serves three clients; --sockets 2 opens two at once; SIGTERM exits 0", async () => {
   const server = await startServer(PKG, START, ['--forever']);
   try {
     const one = await runToEnd(PKG, CLIENT, ['--port', String(server.port), '--message', 'one']);
@@ -32,9 +32,9 @@ test('--forever serves three clients, --sockets 2 opens two connections, SIGTERM
       '--sockets',
       '2',
     ]);
-    expect(one.stdout).toBe('the data received is byebye\n');
+    expect(one.stdout).toBe('the data received is hello I am server,welcome\n');
     expect(two.stdout).toBe(
-      '[socket 1] the data received is byebye\n[socket 2] the data received is byebye\n',
+      '[socket 1] the data received is hello I am server,welcome\n[socket 2] the data received is hello I am server,welcome\n',
     );
     await server.proc.waitFor(/(got connected.*\n(one|hihi)\n[\s\S]*){3}/);
     expect(await server.proc.stop('SIGTERM')).toBe(0);
@@ -42,6 +42,74 @@ test('--forever serves three clients, --sockets 2 opens two connections, SIGTERM
     server.proc.kill();
   }
 });
+
+test('--sockets 2 against the one-shot server says that it needs --forever', async () => {
+  // The seed's first server accepts once and closes its listening socket: socket 2 is refused.
+  const server = await startServer(PKG, START);
+  const client = await runToEnd(PKG, CLIENT, ['--port', String(server.port), '--sockets', '2']);
+  expect(client.code).toBe(1);
+  expect(client.stdout).toBe('[socket 1] the data received is byebye\n');
+  expect(client.stderr).toBe(
+    `tcp-basic client: socket 2: cannot connect to 127.0.0.1:${server.port}: connection refused (is the server running on that port?); a server started without --forever stops listening after one client\n`,
+  );
+  expect(await server.proc.waitForExit()).toBe(0);
+});
+
+test('without --forever, a client that never closes does not keep the server alive', async () => {
+  // Timed out after 0.3 s, sent FIN, cut off when the grace ends: the server exits 0.
+  const server = await startServer(PKG, START, ['--timeout', '0.3']);
+  const silent = net.connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+  silent.on('error', () => {});
+  silent.resume();
+  try {
+    expect(await server.proc.waitForExit()).toBe(0);
+    expect(server.proc.stdout).toMatch(/: nothing received within 0\.3 s\n$/);
+  } finally {
+    silent.destroy();
+  }
+}, 30_000);
+
+test('--forever out of file descriptors: said once, with the limit', async () => {
+  // `ulimit -n 64`: a few dozen waiting clients use up the descriptors. libuv then accepts
+  // and closes the next ones at once, and Node emits no error; the server's own watch speaks.
+  const tsx = import.meta.resolve('tsx');
+  const proc = spawnProgram(
+    'bash',
+    [
+      '-c',
+      `ulimit -n 64 && exec "${process.execPath}" --import ${tsx} ${START} --forever --port 0`,
+    ],
+    PKG,
+    { keepStdinOpen: true },
+  );
+  const clients: net.Socket[] = [];
+  try {
+    const { port } = await waitForListening(proc);
+    let greeted = 0;
+    await Promise.all(
+      Array.from({ length: 80 }, () => {
+        const socket = net.connect(port, '127.0.0.1');
+        clients.push(socket);
+        return new Promise<void>((resolve) => {
+          socket.on('error', () => {});
+          socket.once('data', () => {
+            greeted += 1;
+            resolve();
+          });
+          socket.once('close', () => resolve()); // dropped unseen: closed before byebye
+        });
+      }),
+    );
+    expect(greeted).toBeGreaterThan(0);
+    expect(greeted).toBeLessThan(80);
+    await proc.waitFor(/out of file descriptors: 64 open, the limit is 64 \(ulimit -n\)/);
+    expect(proc.stdout.match(/out of file descriptors/g)).toHaveLength(1);
+    expect(await proc.stop('SIGTERM')).toBe(0);
+  } finally {
+    for (const socket of clients) socket.destroy();
+    proc.kill();
+  }
+}, 30_000);
 
 test('--mode ask on both sides is seed 002', async () => {
   const server = await startServer(PKG, START, ['--mode', 'ask']);

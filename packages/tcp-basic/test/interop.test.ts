@@ -40,6 +40,46 @@ describe.skipIf(!python)('with the Python seeds', () => {
     expect(server.proc.stdout).toMatch(/\nhihi\n$/);
   });
 
+  test('the seed 000 two-socket client against our --forever server', async () => {
+    const server = await startServer(PKG, 'src/bin/start.ts', ['--forever']);
+    try {
+      const client = await runPython('seed000_two_sockets_client.py', server.port);
+      expect(client).toMatchObject({
+        code: 0,
+        stdout:
+          'the data received is\n     hello I am server,welcome\n' +
+          'the data received from server is\n    hello I am server,welcome\n',
+      });
+      await server.proc.waitFor(/\nclient send use sock2\n/);
+      await server.proc.waitFor(/\nhihi I am client\n/);
+    } finally {
+      server.proc.kill();
+    }
+  });
+
+  test('our client (--sockets 2) against the seed 000 server that keeps accepting', async () => {
+    const server = await waitForListening(
+      spawnProgram('python3', ['seed000_forever_server.py', '127.0.0.1', '0'], FIXTURES),
+    );
+    try {
+      const client = await runToEnd(PKG, 'src/bin/client.ts', [
+        '--port',
+        String(server.port),
+        '--sockets',
+        '2',
+      ]);
+      expect(client).toMatchObject({
+        code: 0,
+        stdout:
+          '[socket 1] the data received is hello I am server,welcome\n' +
+          '[socket 2] the data received is hello I am server,welcome\n',
+      });
+      await server.proc.waitFor(/\nhihi\n(?:[\s\S]*\n)?hihi\n/);
+    } finally {
+      server.proc.kill(); // the seed's server loops forever
+    }
+  });
+
   test('our client (--mode ask) against the seed 002 server', async () => {
     const server = await waitForListening(
       spawnProgram('python3', ['seed002_server.py', '127.0.0.1', '0'], FIXTURES),

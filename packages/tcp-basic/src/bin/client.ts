@@ -1,8 +1,9 @@
 // `pnpm --filter tcp-basic client [--mode greet|ask] [--message TEXT] [--sockets N]`: the
 // client of seed 000 (or seed 002 with --mode ask). --sockets 2 is the seed's test of two
-// sockets in one program, one after the other.
-import { runCli, toChoice, toInteger, toMilliseconds } from '@socket-lab/common';
-import { CLIENT_TIMEOUT_MS, exchangeOnce, receivedLine } from '../client.js';
+// sockets in one program: the first stays open while the second talks, then the second is
+// closed, then the first. A server that serves them needs --forever.
+import { FatalError, runCli, toChoice, toInteger, toMilliseconds } from '@socket-lab/common';
+import { CLIENT_TIMEOUT_MS, type OpenExchange, openExchange, receivedLine } from '../client.js';
 import { CLIENT_MESSAGES } from '../protocol.js';
 
 const spec = {
@@ -27,7 +28,7 @@ const spec = {
       type: 'string',
       valueName: 'N',
       default: '1',
-      description: 'open N connections, one after another',
+      description: 'open N connections, each still open while the next talks (server: --forever)',
     },
     timeout: {
       type: 'string',
@@ -42,9 +43,32 @@ await runCli(spec, async ({ host, port, flags }) => {
   const mode = toChoice(flags.mode, '--mode', ['greet', 'ask'] as const);
   const sockets = toInteger(flags.sockets, '--sockets', 1, 1000);
   const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
-  for (let i = 1; i <= sockets; i++) {
-    const data = await exchangeOnce({ host, port, mode, message: flags.message, timeoutMs });
-    console.log(sockets > 1 ? `[socket ${i}] ${receivedLine(data)}` : receivedLine(data));
+  const open: OpenExchange[] = [];
+  try {
+    for (let i = 1; i <= sockets; i++) {
+      const exchange = await openExchange({
+        host,
+        port,
+        mode,
+        message: flags.message,
+        timeoutMs,
+      }).catch((err: unknown) => {
+        // The seed's first server accepts once and closes its listening socket.
+        if (i > 1 && err instanceof FatalError && /connection refused/.test(err.message)) {
+          throw new FatalError(
+            `socket ${i}: ${err.message}; a server started without --forever stops listening after one client`,
+          );
+        }
+        throw err;
+      });
+      open.push(exchange);
+      console.log(
+        sockets > 1 ? `[socket ${i}] ${receivedLine(exchange.data)}` : receivedLine(exchange.data),
+      );
+    }
+  } finally {
+    // The seed closes sock2, then s: the last one opened first.
+    for (const exchange of open.reverse()) await exchange.close();
   }
   return 0;
 });

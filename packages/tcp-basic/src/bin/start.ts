@@ -1,6 +1,6 @@
 // `pnpm --filter tcp-basic start [--mode greet|ask] [--forever]`: the server of seed 000
 // (or seed 002 with --mode ask). Serves one client and exits, like the seed; --forever
-// keeps accepting, like the seed's second server.
+// keeps accepting and greets with its words, like the seed's second server.
 import {
   closeServer,
   listenTcp,
@@ -10,7 +10,7 @@ import {
   toMilliseconds,
   trackConnections,
 } from '@socket-lab/common';
-import { SERVER_MESSAGES } from '../protocol.js';
+import { FOREVER_GREETING, SERVER_MESSAGES } from '../protocol.js';
 import { createBasicServer, READ_TIMEOUT_MS } from '../server.js';
 
 const spec = {
@@ -29,7 +29,7 @@ const spec = {
     message: {
       type: 'string',
       valueName: 'TEXT',
-      description: `what we send (default "${SERVER_MESSAGES.greet}", or the seed's answer in ask mode)`,
+      description: `what we send (default "${SERVER_MESSAGES.greet}", "${FOREVER_GREETING}" with --forever, or the seed's answer in ask mode)`,
     },
     forever: {
       type: 'boolean',
@@ -47,7 +47,10 @@ const spec = {
 await runCli(spec, async ({ host, port, flags }) => {
   const mode = toChoice(flags.mode, '--mode', ['greet', 'ask'] as const);
   const readTimeoutMs = toMilliseconds(flags.timeout, '--timeout');
-  const server = createBasicServer({ mode, message: flags.message, readTimeoutMs });
+  // The seed's second server greets with words of its own.
+  const foreverWords = flags.forever && mode === 'greet' ? FOREVER_GREETING : undefined;
+  const message = flags.message ?? foreverWords;
+  const server = createBasicServer({ mode, message, readTimeoutMs });
   const open = trackConnections(server);
   await listenTcp(server, { host, port });
   // The seed accepts once and closes its listening socket; stop listening the same way.
