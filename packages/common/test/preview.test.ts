@@ -86,6 +86,10 @@ test('UTF-8 at its edges: the first and last of each length, and what lies just 
   expect(previewBytes(b(0xed, 0xbf, 0xbf))).toBe('\\xed\\xbf\\xbf'); // U+DFFF, the last surrogate
   expect(previewBytes(b(0x41, 0xf0, 0x9f, 0x98))).toBe('A\\xf0\\x9f\\x98');
   expect(previewBytes(Buffer.from('😀'))).toBe('😀');
+  // A continuation byte or 0xc0 cannot start a character, whatever follows it.
+  expect(previewBytes(b(0x80, 0xa0, 0x80))).toBe('\\x80\\xa0\\x80');
+  expect(previewBytes(b(0x80, 0x90, 0x80, 0x80))).toBe('\\x80\\x90\\x80\\x80');
+  expect(previewBytes(b(0xc0, 0x90, 0x80, 0x80))).toBe('\\xc0\\x90\\x80\\x80');
 });
 
 test('word joiners and invisible operators are escaped, the characters around them are not', () => {
