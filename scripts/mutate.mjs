@@ -32,6 +32,30 @@ const TARGETS = {
       'test/address.test.ts',
     ],
   },
+  'tcp-echo': {
+    mutate: ['src/protocol.ts'],
+    tests: ['test/protocol*.test.ts'],
+  },
+  'udp-echo': {
+    mutate: ['src/protocol.ts'],
+    tests: ['test/protocol*.test.ts'],
+  },
+  'udp-time': {
+    mutate: ['src/time-format/strftime.ts', 'src/protocol.ts'],
+    tests: ['test/strftime*.test.ts', 'test/protocol*.test.ts'],
+  },
+  'sticky-packets': {
+    mutate: ['src/protocol.ts'],
+    tests: ['test/protocol*.test.ts', 'test/decoder*.test.ts'],
+  },
+  'file-transfer': {
+    mutate: ['src/names.ts', 'src/protocol.ts'],
+    tests: ['test/protocol*.test.ts', 'test/names*.test.ts'],
+  },
+  'fault-proxy': {
+    mutate: ['src/faults.ts'],
+    tests: ['test/faults*.test.ts', 'test/options*.test.ts'],
+  },
 };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
