@@ -1,10 +1,11 @@
 // `pnpm --filter fault-proxy bench`: what the proxy costs with no faults, in one run. The
-// servers (bench/peers.ts) and two proxies (`start`, TCP and `--udp`) run as processes of
-// their own; this process is the client. Each round measures the direct path and the path
-// through the proxy back to back, so the machine's neighbours weigh on both alike:
+// servers (bench/peers.ts), the floor (bench/floor.ts: a bare pipe() proxy and a bare UDP
+// relay) and fault-proxy itself (`start`, TCP and `--udp`) run as processes of their own;
+// this process is the client. Each round measures the three paths back to back, so the
+// machine's neighbours weigh on all of them alike:
 //   TCP: one connection pushing --size bytes one way, MB/s;
 //   UDP: K senders doing round trips one at a time, round trips/s and their times;
-// and the proxy's memory (RSS) idle and at its peak, and its CPU while it forwarded.
+// then fault-proxy's memory (RSS) idle and at its peak, and its CPU while it forwarded.
 import { fileURLToPath } from 'node:url';
 import { formatRatio, percentile } from '@socket-lab/bench/stats';
 import { CLOCK_TICKS, readCpuTicks, readRss } from '@socket-lab/bench/system';
@@ -52,8 +53,20 @@ const spec = {
 
 /** Each UDP run stops after 60 s, whatever is left: the bench must end on a loaded machine. */
 const UDP_LIMIT_MS = 60_000;
-/** How often the proxies' memory is sampled while they work. */
+/** How often fault-proxy's memory is sampled while it works. */
 const RSS_SAMPLE_MS = 50;
+
+/** One way to the servers: straight, through the floor, through fault-proxy. */
+interface Path {
+  name: string;
+  tcpPort: number;
+  udpPort: number;
+  tcp: number[];
+  udp: Map<number, RoundTrips[]>;
+  /** fault-proxy's processes, to read their CPU and memory. */
+  pids?: { tcp: number; udp: number };
+  cpu: { tcp: number[]; udp: Map<number, number[]> };
+}
 
 await runCli(spec, async ({ host, flags }) => {
   const size = toBytes(flags.size, '--size');
@@ -70,91 +83,85 @@ await runCli(spec, async ({ host, flags }) => {
     started.push(proc);
     return proc;
   };
+  const ports = async (proc: CliProcess) => [
+    Number((await proc.waitFor(/listening on .*:(\d+) \(tcp\)/))[1]),
+    Number((await proc.waitFor(/listening on .*:(\d+) \(udp\)/))[1]),
+  ];
   try {
-    const peers = run('bench/peers.ts', [host]);
-    const tcpPort = Number((await peers.waitFor(/listening on .*:(\d+) \(tcp\)/))[1]);
-    const udpPort = Number((await peers.waitFor(/listening on .*:(\d+) \(udp\)/))[1]);
+    const [tcpPort, udpPort] = (await ports(run('bench/peers.ts', [host]))) as [number, number];
+    const floor = (await ports(run('bench/floor.ts', [host, `${tcpPort}`, `${udpPort}`]))) as [
+      number,
+      number,
+    ];
     const to = (port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+    const common = ['--host', host, '--port', '0', '--seed', '1'];
     const tcpProxy = await waitForListening(
-      run('src/bin/start.ts', ['--host', host, '--port', '0', '--to', to(tcpPort), '--seed', '1']),
+      run('src/bin/start.ts', [...common, '--to', to(tcpPort)]),
     );
     const udpProxy = await waitForListening(
-      run('src/bin/start.ts', [
-        '--host',
-        host,
-        '--port',
-        '0',
-        '--udp',
-        '--to',
-        to(udpPort),
-        '--seed',
-        '1',
-      ]),
+      run('src/bin/start.ts', [...common, '--udp', '--to', to(udpPort)]),
     );
-    const tcpPid = tcpProxy.proc.child.pid as number;
-    const udpPid = udpProxy.proc.child.pid as number;
-    const idleRss = { tcp: readRss(tcpPid), udp: readRss(udpPid) };
+    const path = (name: string, tcp: number, udp: number): Path => ({
+      name,
+      tcpPort: tcp,
+      udpPort: udp,
+      tcp: [],
+      udp: new Map(),
+      cpu: { tcp: [], udp: new Map() },
+    });
+    const ours = path('fault-proxy', tcpProxy.port, udpProxy.port);
+    ours.pids = { tcp: tcpProxy.proc.child.pid as number, udp: udpProxy.proc.child.pid as number };
+    const paths = [path('direct', tcpPort, udpPort), path('floor (bare proxy)', ...floor), ours];
+
+    const idleRss = { tcp: readRss(ours.pids.tcp), udp: readRss(ours.pids.udp) };
     const peakRss = { ...idleRss };
     const sampler = setInterval(() => {
-      peakRss.tcp = Math.max(peakRss.tcp, readRss(tcpPid));
-      peakRss.udp = Math.max(peakRss.udp, readRss(udpPid));
+      if (!ours.pids) return;
+      peakRss.tcp = Math.max(peakRss.tcp, readRss(ours.pids.tcp));
+      peakRss.udp = Math.max(peakRss.udp, readRss(ours.pids.udp));
     }, RSS_SAMPLE_MS);
 
     console.log(
-      `fault-proxy bench on ${host}: TCP ${formatBytes(size)} one way, UDP ${senderCounts.join(' and ')} senders × ${requests} round trips of 64 B; ${rounds} rounds, direct then through the proxy`,
+      `fault-proxy bench on ${host}: TCP ${formatBytes(size)} one way; UDP ${senderCounts.join(' and ')} senders × ${requests} round trips of 64 B; ` +
+        `${rounds} rounds, each path in turn: direct, the floor, fault-proxy`,
     );
 
-    // TCP: a warm-up push each way first (JIT, buffers), then the rounds.
-    const warm = Math.min(size, 16 << 20);
-    await pushBytes(host, tcpPort, warm);
-    await pushBytes(host, tcpProxy.port, warm);
-    const tcp = { direct: [] as number[], proxy: [] as number[], proxyCpu: [] as number[] };
-    for (let r = 0; r < rounds; r++) {
-      tcp.direct.push(await pushBytes(host, tcpPort, size));
-      const cpu = cpuMeter(tcpPid);
-      tcp.proxy.push(await pushBytes(host, tcpProxy.port, size));
-      tcp.proxyCpu.push(cpu());
-    }
-
-    // UDP: the same, per number of senders.
-    const udpRows: { senders: number; direct: RoundTrips[]; proxy: RoundTrips[]; cpu: number[] }[] =
-      [];
+    // A warm-up on every path first (the JIT, buffers, the first connection), then the rounds.
     const load = { requests, size: 64, timeoutMs, limitMs: UDP_LIMIT_MS };
-    await roundTrips(host, udpPort, { ...load, senders: 1, requests: 500 });
-    await roundTrips(host, udpProxy.port, { ...load, senders: 1, requests: 500 });
-    for (const senders of senderCounts) {
-      const row = {
-        senders,
-        direct: [] as RoundTrips[],
-        proxy: [] as RoundTrips[],
-        cpu: [] as number[],
-      };
-      for (let r = 0; r < rounds; r++) {
-        row.direct.push(await roundTrips(host, udpPort, { ...load, senders }));
-        const cpu = cpuMeter(udpPid);
-        row.proxy.push(await roundTrips(host, udpProxy.port, { ...load, senders }));
-        row.cpu.push(cpu());
+    for (const p of paths) {
+      await pushBytes(host, p.tcpPort, Math.min(size, 16 << 20));
+      await roundTrips(host, p.udpPort, { ...load, senders: 1, requests: 500 });
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const p of paths) {
+        const cpu = p.pids && cpuMeter(p.pids.tcp);
+        p.tcp.push(await pushBytes(host, p.tcpPort, size));
+        if (cpu) p.cpu.tcp.push(cpu());
       }
-      udpRows.push(row);
+    }
+    for (const senders of senderCounts) {
+      for (let r = 0; r < rounds; r++) {
+        for (const p of paths) {
+          const cpu = p.pids && cpuMeter(p.pids.udp);
+          const got = await roundTrips(host, p.udpPort, { ...load, senders });
+          p.udp.set(senders, [...(p.udp.get(senders) ?? []), got]);
+          if (cpu) p.cpu.udp.set(senders, [...(p.cpu.udp.get(senders) ?? []), cpu()]);
+        }
+      }
     }
     clearInterval(sampler);
 
-    printTcp(tcp);
-    printUdp(udpRows);
+    printTcp(paths);
+    printUdp(paths, senderCounts);
     console.log('');
-    for (const line of markdownTable(
-      ['proxy process', 'RSS idle', 'RSS peak'],
-      [
-        ['TCP', formatBytes(idleRss.tcp), formatBytes(peakRss.tcp)],
-        ['UDP', formatBytes(idleRss.udp), formatBytes(peakRss.udp)],
-      ],
-    )) {
+    const memory = [
+      ['TCP', formatBytes(idleRss.tcp), formatBytes(peakRss.tcp)],
+      ['UDP', formatBytes(idleRss.udp), formatBytes(peakRss.udp)],
+    ];
+    for (const line of markdownTable(['fault-proxy process', 'RSS idle', 'RSS peak'], memory)) {
       console.log(line);
     }
-    const lost = udpRows.reduce(
-      (n, r) => n + [...r.direct, ...r.proxy].reduce((m, f) => m + f.lost, 0),
-      0,
-    );
+    const lost = paths.flatMap((p) => [...p.udp.values()].flat()).reduce((n, f) => n + f.lost, 0);
     return lost > 0 ? 1 : 0;
   } finally {
     for (const proc of started) proc.kill();
@@ -169,57 +176,49 @@ function cpuMeter(pid: number): () => number {
     ((readCpuTicks(pid) - ticks) / CLOCK_TICKS / ((performance.now() - start) / 1000)) * 100;
 }
 
-function printTcp(tcp: { direct: number[]; proxy: number[]; proxyCpu: number[] }): void {
+function printTcp(paths: Path[]): void {
   const best = (xs: number[]) => Math.max(...xs);
-  const range = (xs: number[]) => `${fixed(Math.min(...xs), 0)}–${fixed(best(xs), 0)}`;
   console.log('');
-  const rows = [
-    ['direct', fixed(best(tcp.direct), 0), range(tcp.direct), '-'],
-    [
-      'through fault-proxy',
-      fixed(best(tcp.proxy), 0),
-      range(tcp.proxy),
-      `${fixed(Math.max(...tcp.proxyCpu), 0)}%`,
-    ],
-  ];
-  for (const line of markdownTable(
-    ['TCP, one connection', 'MB/s (best)', '(range)', 'proxy CPU'],
-    rows,
-  )) {
-    console.log(line);
-  }
+  const rows = paths.map((p) => [
+    p.name,
+    fixed(best(p.tcp), 0),
+    `${fixed(Math.min(...p.tcp), 0)}–${fixed(best(p.tcp), 0)}`,
+    p.cpu.tcp.length ? `${fixed(Math.max(...p.cpu.tcp), 0)}%` : '-',
+  ]);
+  const header = ['TCP, one connection', 'MB/s (best)', '(range)', 'proxy CPU'];
+  for (const line of markdownTable(header, rows)) console.log(line);
+  const [direct, floor, ours] = paths.map((p) => best(p.tcp)) as [number, number, number];
   console.log(
-    `TCP through / direct: ${formatRatio(best(tcp.proxy), best(tcp.direct))} (best rounds)`,
+    `TCP fault-proxy / direct: ${formatRatio(ours, direct)}; / floor: ${formatRatio(ours, floor)} (best rounds)`,
   );
 }
 
-function printUdp(
-  rows: { senders: number; direct: RoundTrips[]; proxy: RoundTrips[]; cpu: number[] }[],
-): void {
+function printUdp(paths: Path[], senderCounts: number[]): void {
   console.log('');
   const rate = (f: RoundTrips) => f.answered / f.seconds;
   const bestOf = (fs: RoundTrips[]) => fs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
   const cells: string[][] = [];
   const ratios: string[] = [];
-  for (const row of rows) {
-    for (const [path, runs] of [
-      ['direct', row.direct],
-      ['through fault-proxy', row.proxy],
-    ] as const) {
+  for (const senders of senderCounts) {
+    const label = `${senders} ${senders === 1 ? 'sender' : 'senders'}`;
+    for (const p of paths) {
+      const runs = p.udp.get(senders) ?? [];
       const best = bestOf(runs);
       const rates = runs.map(rate);
+      const cpu = p.cpu.udp.get(senders);
       cells.push([
-        `${path}, ${row.senders} ${row.senders === 1 ? 'sender' : 'senders'}`,
+        `${p.name}, ${label}`,
         fixed(rate(best), 0),
         `${fixed(Math.min(...rates), 0)}–${fixed(Math.max(...rates), 0)}`,
         fixed(percentile(best.rtts, 0.5), 3),
         fixed(percentile(best.rtts, 0.99), 3),
         String(runs.reduce((n, f) => n + f.lost, 0)),
-        path === 'direct' ? '-' : `${fixed(Math.max(...row.cpu), 0)}%`,
+        cpu ? `${fixed(Math.max(...cpu), 0)}%` : '-',
       ]);
     }
+    const [direct, floor, ours] = paths.map((p) => rate(bestOf(p.udp.get(senders) ?? [])));
     ratios.push(
-      `UDP through / direct, ${row.senders} ${row.senders === 1 ? 'sender' : 'senders'}: ${formatRatio(rate(bestOf(row.proxy)), rate(bestOf(row.direct)))}`,
+      `UDP fault-proxy / direct, ${label}: ${formatRatio(ours ?? 0, direct ?? 0)}; / floor: ${formatRatio(ours ?? 0, floor ?? 0)}`,
     );
   }
   const header = [

@@ -123,7 +123,7 @@ test('the demo plays every scene, the same on every run (seed 7), and exits 0', 
   expect(out).toContain('  client │ read failed: ECONNRESET\n');
 });
 
-test('bench: TCP and UDP, direct and through the proxy, with tiny numbers; nothing lost', async () => {
+test('bench: TCP and UDP, direct, the floor and fault-proxy, with tiny numbers; nothing lost', async () => {
   // The bench as a user runs it, small: both tables, the ratios, the memory, exit 0.
   const r = await runToEnd(
     PKG,
@@ -133,10 +133,13 @@ test('bench: TCP and UDP, direct and through the proxy, with tiny numbers; nothi
   );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^\| through fault-proxy +\| +[\d,]+ \|/m);
-  expect(r.stdout).toMatch(/^TCP through \/ direct: \d+\.\d\dx/m);
-  expect(r.stdout).toMatch(/^\| through fault-proxy, 2 senders +\| +[\d,]+ \|.*\| +0 \|/m);
-  expect(r.stdout).toMatch(/^UDP through \/ direct, 1 sender: \d+\.\d\dx$/m);
+  expect(r.stdout).toMatch(/^\| fault-proxy +\| +[\d,]+ \|/m);
+  expect(r.stdout).toMatch(/^\| floor \(bare proxy\) +\| +[\d,]+ \|/m);
+  expect(r.stdout).toMatch(/^TCP fault-proxy \/ direct: \d+\.\d\dx; \/ floor: \d+\.\d\dx/m);
+  expect(r.stdout).toMatch(/^\| fault-proxy, 2 senders +\| +[\d,]+ \|.*\| +0 \|/m);
+  expect(r.stdout).toMatch(
+    /^UDP fault-proxy \/ direct, 1 sender: \d+\.\d\dx; \/ floor: \d+\.\d\dx$/m,
+  );
   expect(r.stdout).toMatch(/^\| UDP +\| +[\d.]+ MiB \|/m);
   const bad = await runToEnd(PKG, 'bench/main.ts', ['--senders', '0']);
   expect(bad.code).toBe(2);
