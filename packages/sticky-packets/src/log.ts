@@ -11,7 +11,12 @@ export type ReceiverEvent =
   | { type: 'read'; conn: number; index: number; data: Buffer; offset: number; heldBytes: number }
   | { type: 'message'; conn: number; index: number; data: Buffer }
   | { type: 'closed'; conn: number; reads: number; bytes: number; messages: number | undefined }
-  | { type: 'error'; conn: number; message: string };
+  | { type: 'error'; conn: number; message: string }
+  /** A limit (src/limits.ts) refused or ended the connection; `grace`: it was destroyed. */
+  | { type: 'limit'; conn: number; limit: ReceiverLimit; message: string };
+
+/** The limits of src/limits.ts, by flag; `grace` is the deadline after a peer is told. */
+export type ReceiverLimit = 'max-clients' | 'idle-timeout' | 'max-buffered' | 'grace';
 
 /** What a sender did, over TCP or UDP. */
 export type SenderEvent =
@@ -56,6 +61,8 @@ export function formatReceiverEvent(event: ReceiverEvent): string {
     }
     case 'error':
       return `${tag} ${event.message}`;
+    case 'limit':
+      return `${tag} ${event.message} (--${event.limit})`;
   }
 }
 

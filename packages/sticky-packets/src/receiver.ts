@@ -4,7 +4,7 @@
 // gets 17/302/200/1/1024/976, or some other cut, because TCP keeps no trace of where one
 // write() ended. Then the fix: the sender puts a 4-byte length in front of each message,
 // and LengthPrefixDecoder (at the end of this file) finds the messages again, however the
-// reads fell.
+// reads fell. The limits a real server needs (clients, idle time, bytes held) are in limits.ts.
 // Run: pnpm --filter sticky-packets start      Poke: nc 127.0.0.1 6666
 import net from 'node:net';
 import {
@@ -17,6 +17,7 @@ import {
   frameTruncatedError,
   SocketReader,
 } from '@socket-lab/common';
+import { type Guard, type LimitOptions, ReceiverLimits } from './limits.js';
 import { formatReceiverEvent, type ReceiverEvent } from './log.js';
 import { type BeforeRead, randomPause } from './pacing.js';
 import { type Framing, LineDecoder, type MessageDecoder } from './protocol.js';
@@ -26,7 +27,7 @@ export const RECV_BYTES = 1024;
 /** The seed sleeps `random.random()` seconds between reads: up to 1 s. */
 export const DEFAULT_DELAY_MS = 1000;
 
-export interface ReceiverOptions {
+export interface ReceiverOptions extends LimitOptions {
   framing?: Framing;
   /** Bytes per read, the argument of recv(). */
   readBytes?: number;
@@ -40,9 +41,12 @@ export interface ReceiverOptions {
   report?: (event: ReceiverEvent) => void;
 }
 
+type Reporting = ReceiverOptions & Required<Pick<ReceiverOptions, 'report'>>; // report settled
+
 /** A TCP server that reads each connection the seed's way and reports every read. */
 export function createReceiver(opts: ReceiverOptions = {}): net.Server {
   const report = opts.report ?? ((event) => console.log(formatReceiverEvent(event)));
+  const limits = new ReceiverLimits(opts, report);
   let nextConn = 1;
   const server = net.createServer((socket) => {
     const conn = nextConn++;
@@ -50,7 +54,9 @@ export function createReceiver(opts: ReceiverOptions = {}): net.Server {
     socket.on('error', (err) =>
       report({ type: 'error', conn, message: describeNetError(err, { action: 'read' }) }),
     );
-    serve(socket, conn, opts, report).catch((err: Error) => {
+    const guard = limits.admit(socket, conn);
+    if (!guard) return; // one client too many: told so, and closed (limits.ts)
+    serve(socket, guard, { ...opts, report }).catch((err: Error) => {
       report({ type: 'error', conn, message: `unexpected error: ${err.message}` });
       socket.destroy();
     });
@@ -59,21 +65,17 @@ export function createReceiver(opts: ReceiverOptions = {}): net.Server {
   return server;
 }
 
-async function serve(
-  socket: net.Socket,
-  conn: number,
-  opts: ReceiverOptions,
-  report: (event: ReceiverEvent) => void,
-): Promise<void> {
+async function serve(socket: net.Socket, guard: Guard, opts: Reporting): Promise<void> {
+  const { conn } = guard;
+  const { report, framing = 'none', maxMessageBytes: max } = opts;
   report({ type: 'connected', conn, peer: formatPeer(socket) });
   // Node has no recv(): it reads the kernel eagerly and emits chunks. The reader keeps them,
   // as the kernel's receive buffer would while the program sleeps.
   const reader = new SocketReader(socket);
-  const framing = opts.framing ?? 'none';
-  const max = opts.maxMessageBytes;
   let decoder: MessageDecoder | undefined; // none for `none`: raw reads have no messages
   if (framing === 'length') decoder = new LengthPrefixDecoder(max);
   if (framing === 'line') decoder = new LineDecoder(max);
+  guard.watch(reader, () => decoder?.bufferedBytes ?? 0); // bytes held, and silence: limits.ts
   const beforeRead = opts.beforeRead ?? randomPause(opts.delayMs ?? DEFAULT_DELAY_MS);
   let reads = 0;
   let messages = 0;
@@ -82,10 +84,11 @@ async function serve(
       await beforeRead(reader);
       // The seed assumes one send() arrives as one recv(). Here is where that stops being
       // true: recv takes what has arrived, up to 1024 bytes, wherever the writes ended.
-      const data = await reader.recv(opts.readBytes ?? RECV_BYTES);
-      if (data === null) break; // the peer closed and every byte has been read
+      const data = await guard.unlessTold(reader.recv(opts.readBytes ?? RECV_BYTES));
+      if (data === null) break; // the end of the stream, or a limit ended it (limits.ts)
       reads += 1;
       const whole = decoder?.push(data) ?? [];
+      guard.recount();
       const offset = reader.consumedBytes - data.length;
       const heldBytes = decoder?.bufferedBytes ?? 0;
       report({ type: 'read', conn, index: reads, data, offset, heldBytes });
@@ -95,11 +98,10 @@ async function serve(
       }
       if (decoder?.error) throw decoder.error; // a bad header: its read was shown, now stop
     }
-    decoder?.end();
+    if (!guard.told) decoder?.end();
   } catch (err) {
     if (!(err instanceof FrameError)) throw err;
-    // Too large, or cut short: either way the boundaries are lost, and nothing after this
-    // point can be trusted. Say so and hang up.
+    // Too large, or cut short: the boundaries are lost; nothing after can be trusted. Hang up.
     report({ type: 'error', conn, message: err.message });
     socket.destroy();
   }

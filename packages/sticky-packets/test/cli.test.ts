@@ -1,6 +1,7 @@
 // The programs as a user runs them: real processes on port 0, the port read back from
 // `listening on …`, output and exit codes checked. One test per framing and one for UDP,
 // with the pauses turned off (the reads then vary from run to run; the totals cannot).
+import net from 'node:net';
 import { type CliProcess, hasIPv6, runToEnd, startServer } from '@socket-lab/common/testing';
 import { afterEach, expect, test, vi } from 'vitest';
 
@@ -135,6 +136,14 @@ test('--help lists every flag with its default, on both sides', async () => {
     'default 1024',
     '--max-message SIZE',
     'default 16M',
+    '--max-clients N',
+    'default 0)',
+    '--idle-timeout SECONDS',
+    'default 300)',
+    '--max-buffered SIZE',
+    'default 64M',
+    '--grace SECONDS',
+    'default 5)',
     '--help',
   ]) {
     expect(start.stdout).toContain(text);
@@ -177,4 +186,32 @@ test('demo: shows the merge, the split, the framed fix and UDP, and exits 0', as
   expect(stdout).toMatch(/#6 {2}980 B {6}message 7 2000 B/); // the framed fix
   expect(stdout).toContain('#7 1024 B  vvvvvvvvvv…vvvvvv  ◀ cut: 976 B dropped'); // UDP
   expect(stdout).not.toContain('never arrived');
+});
+
+test('--max-clients and --idle-timeout: the client over the limit and the silent one are told why', async () => {
+  // The idle timeout is long enough that the first client is still served when the second
+  // comes, however slowly this machine runs the few steps between.
+  const server = await startReceiver(['--max-clients', '1', '--idle-timeout', '1.5']);
+  const heard = (socket: net.Socket) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      socket.once('end', () => resolve(text));
+    });
+  const first = net.connect(server.port, '127.0.0.1');
+  first.on('error', () => {});
+  const firstHeard = heard(first);
+  await server.proc.waitFor(/\[1\] connected from/);
+  const second = net.connect(server.port, '127.0.0.1');
+  second.on('error', () => {});
+  expect(await heard(second)).toBe('receiver full (1 client): try again later\n');
+  await server.proc.waitFor(
+    /\[2\] refused 127\.0\.0\.1:\d+: 1 client served already \(--max-clients\)\n/,
+  );
+  expect(await firstHeard).toBe('idle for 1.5 s: closing\n');
+  await server.proc.waitFor(/\[1\] no bytes for 1\.5 s: told to go \(--idle-timeout\)\n/);
+  await server.proc.waitFor(/\[1\] closed: 0 reads, 0 bytes\n/);
+  expect(await server.proc.stop()).toBe(0);
 });

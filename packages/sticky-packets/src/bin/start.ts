@@ -1,6 +1,7 @@
 // `pnpm --filter sticky-packets start [--framing none|length|line] [--udp] [--delay S]`:
 // the receiver of seed 003. It reads with recv(1024) and random pauses and prints every
 // read, so you see writes merge and split; --framing shows the fix, --udp the other world.
+// The limits (--max-clients, --idle-timeout, --max-buffered, --grace) are src/limits.ts's.
 import {
   bindUdp,
   closeServer,
@@ -10,10 +11,12 @@ import {
   runCli,
   toBytes,
   toChoice,
+  toInteger,
   toMilliseconds,
   trackConnections,
   UsageError,
 } from '@socket-lab/common';
+import { CLOSE_GRACE_MS, IDLE_TIMEOUT_MS, MAX_BUFFERED_BYTES, MAX_CLIENTS } from '../limits.js';
 import { FRAMINGS } from '../protocol.js';
 import { createReceiver, DEFAULT_DELAY_MS, RECV_BYTES } from '../receiver.js';
 import { receiveDatagrams } from '../udp-receiver.js';
@@ -50,6 +53,30 @@ const spec = {
       default: '16M',
       description: 'largest message --framing length or line accepts',
     },
+    'max-clients': {
+      type: 'string',
+      valueName: 'N',
+      default: String(MAX_CLIENTS),
+      description: 'TCP: serve at most N clients at once, tell the others and close; 0 = no limit',
+    },
+    'idle-timeout': {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(IDLE_TIMEOUT_MS / 1000),
+      description: 'TCP: tell a client that sends nothing this long, and close; 0 = never',
+    },
+    'max-buffered': {
+      type: 'string',
+      valueName: 'SIZE',
+      default: `${MAX_BUFFERED_BYTES / 1024 / 1024}M`,
+      description: 'TCP: bytes held for all clients; the one that would pass it is told; 0 = none',
+    },
+    grace: {
+      type: 'string',
+      valueName: 'SECONDS',
+      default: String(CLOSE_GRACE_MS / 1000),
+      description: 'TCP: a client told to go is cut off this long after, whatever it sends',
+    },
   },
   notes: ['Send to it: pnpm --filter sticky-packets client (same --framing, or --udp)'] as string[],
 } as const;
@@ -66,6 +93,12 @@ await runCli(spec, async ({ host, port, flags }) => {
   if (maxMessageBytes > 0xffff_ffff) {
     throw new UsageError(`--max-message must be at most 4G - 1 (what 4 bytes can say)`);
   }
+  const limits = {
+    maxClients: toInteger(flags['max-clients'], '--max-clients', 0, 1_000_000),
+    idleTimeoutMs: toMilliseconds(flags['idle-timeout'], '--idle-timeout'),
+    maxBufferedBytes: toBytes(flags['max-buffered'], '--max-buffered'),
+    closeGraceMs: toMilliseconds(flags.grace, '--grace'),
+  };
 
   if (flags.udp) {
     const { socket } = await bindUdp({ host, port });
@@ -81,6 +114,7 @@ await runCli(spec, async ({ host, port, flags }) => {
     readBytes,
     delayMs,
     maxMessageBytes: maxMessageBytes || DEFAULT_MAX_FRAME_BYTES,
+    ...limits,
   });
   const open = trackConnections(server);
   await listenTcp(server, { host, port });
