@@ -74,7 +74,7 @@ interface Client {
   key: string;
   from: string;
   upstream: dgram.Socket;
-  /** Datagrams from the client that came before the upstream socket was connected. */
+  /** Datagrams from the client that came before its upstream socket was connected. */
   backlog: Buffer[] | null;
   paths: Record<Direction, Path>;
   /** Delayed datagrams' alarms, cancelled when the client is forgotten. */
@@ -100,7 +100,9 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
     if (stopping) return;
     const key = `${rinfo.address} ${rinfo.port}`;
     const client = clients.get(key) ?? open(key, rinfo.address, rinfo.port);
-    pass(client, client.paths['client→server'], data);
+    if (client.backlog)
+      client.backlog.push(data); // its upstream socket is on its way
+    else pass(client, client.paths['client→server'], data);
   });
 
   /** A new client: its own socket towards the server, connected, and its two paths. */
@@ -126,10 +128,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
       idle: undefined,
       closed: false,
       paths: {
-        'client→server': path('client→server', (data) => {
-          if (client.backlog) client.backlog.push(data);
-          else upstream.send(data);
-        }),
+        'client→server': path('client→server', (data) => upstream.send(data)),
         'server→client': path('server→client', (data) => listen.send(data, port, address)),
       },
     };
@@ -153,7 +152,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
       tally.log(`client ${id} is ${from}; upstream ${local} → ${to}`);
       const waiting = client.backlog ?? [];
       client.backlog = null;
-      for (const data of waiting) upstream.send(data);
+      for (const data of waiting) pass(client, client.paths['client→server'], data);
     });
     if (idleMs > 0) {
       client.idle = setTimeout(() => {
