@@ -1,6 +1,8 @@
 // The programs as a user runs them: real processes on port 0, the port read back from
 // `listening on …`, output and exit codes checked. One test per framing and one for UDP,
 // with the pauses turned off (the reads then vary from run to run; the totals cannot).
+import dgram from 'node:dgram';
+import { once } from 'node:events';
 import net from 'node:net';
 import { type CliProcess, hasIPv6, runToEnd, startServer } from '@socket-lab/common/testing';
 import { afterEach, expect, test, vi } from 'vitest';
@@ -148,6 +150,10 @@ test('--help lists every flag with its default, on both sides', async () => {
   ]) {
     expect(start.stdout).toContain(text);
   }
+  // One program does TCP and UDP, and over UDP nothing connects or listens.
+  expect(start.stdout).toContain('port to bind, 0 picks a free one');
+  expect(client.stdout).toMatch(/address to send to.*\n.*port to send to/);
+  expect(`${start.stdout}${client.stdout}`).not.toMatch(/connect to|listen on/);
   for (const text of [
     'default 6666',
     '--framing',
@@ -214,4 +220,22 @@ test('--max-clients and --idle-timeout: the client over the limit and the silent
   await server.proc.waitFor(/\[1\] no bytes for 1\.5 s: told to go \(--idle-timeout\)\n/);
   await server.proc.waitFor(/\[1\] closed: 0 reads, 0 bytes\n/);
   expect(await server.proc.stop()).toBe(0);
+});
+
+test('--udp on a port already taken: one line that says bind, exit 1', async () => {
+  // UDP has no listen(): the error names the system call that failed.
+  const taken = dgram.createSocket('udp4');
+  taken.bind(0, '127.0.0.1');
+  await once(taken, 'listening');
+  try {
+    const { port } = taken.address();
+    const run = await runToEnd(PKG, START, ['--udp', '--port', String(port)]);
+    expect(run).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `sticky-packets start: cannot bind 127.0.0.1:${port} (udp): address already in use (another server on that port? try --port 0)\n`,
+    });
+  } finally {
+    taken.close();
+  }
 });

@@ -1,10 +1,18 @@
 // `pnpm --filter sticky-packets client [--framing none|length|line] [--udp] [--gap S]`:
 // the sender of seed 003. It sends the seed's seven messages (17, 1, 300, 1, 200, 1 and
 // 2000 bytes) with random gaps, or your own with --message (repeatable) or --stdin.
-import { readLines, runCli, toChoice, toMilliseconds, UsageError } from '@socket-lab/common';
+import {
+  type ParsedCli,
+  readLines,
+  runCli,
+  toChoice,
+  toMilliseconds,
+  UsageError,
+} from '@socket-lab/common';
 import { FRAMINGS, SEED_MESSAGES } from '../protocol.js';
 import { DEFAULT_GAP_MS, sendMessages } from '../sender.js';
 import { sendDatagrams } from '../udp-sender.js';
+import { printedHelp } from './help.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets client',
@@ -39,7 +47,9 @@ const spec = {
   },
 } as const;
 
-await runCli(spec, async ({ host, port, flags }) => {
+if (!printedHelp(spec)) await runCli(spec, main);
+
+async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promise<number> {
   const framing = toChoice(flags.framing, '--framing', FRAMINGS);
   if (flags.udp && framing !== 'none') {
     throw new UsageError('--framing is for TCP: over UDP each datagram is already one message');
@@ -59,7 +69,7 @@ await runCli(spec, async ({ host, port, flags }) => {
   if (flags.udp) await sendDatagrams({ host, port, messages, gapMs });
   else await sendMessages({ host, port, framing, messages, gapMs });
   return 0;
-});
+}
 
 async function* fromLines(lines: AsyncIterable<string>): AsyncGenerator<Buffer> {
   for await (const line of lines) yield Buffer.from(line);

@@ -6,8 +6,10 @@ import {
   bindUdp,
   closeServer,
   DEFAULT_MAX_FRAME_BYTES,
+  FatalError,
   listenTcp,
   onShutdown,
+  type ParsedCli,
   runCli,
   toBytes,
   toChoice,
@@ -20,6 +22,7 @@ import { CLOSE_GRACE_MS, IDLE_TIMEOUT_MS, MAX_BUFFERED_BYTES, MAX_CLIENTS } from
 import { FRAMINGS } from '../protocol.js';
 import { createReceiver, DEFAULT_DELAY_MS, RECV_BYTES } from '../receiver.js';
 import { receiveDatagrams } from '../udp-receiver.js';
+import { printedHelp } from './help.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets start',
@@ -81,7 +84,9 @@ const spec = {
   notes: ['Send to it: pnpm --filter sticky-packets client (same --framing, or --udp)'] as string[],
 } as const;
 
-await runCli(spec, async ({ host, port, flags }) => {
+if (!printedHelp(spec)) await runCli(spec, main);
+
+async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promise<void> {
   const framing = toChoice(flags.framing, '--framing', FRAMINGS);
   if (flags.udp && framing !== 'none') {
     throw new UsageError('--framing is for TCP: over UDP each datagram is already one message');
@@ -101,7 +106,11 @@ await runCli(spec, async ({ host, port, flags }) => {
   };
 
   if (flags.udp) {
-    const { socket } = await bindUdp({ host, port });
+    // UDP has no listen(): say `bind`, as the system call is called (common says `listen on`).
+    const { socket } = await bindUdp({ host, port }).catch((err: unknown) => {
+      if (!(err instanceof FatalError)) throw err;
+      throw new FatalError(err.message.replace(/^cannot listen on /, 'cannot bind '));
+    });
     socket.on('error', (err) => console.error(`udp socket: ${err.message}`));
     onShutdown(() => {
       socket.close();
@@ -119,4 +128,4 @@ await runCli(spec, async ({ host, port, flags }) => {
   const open = trackConnections(server);
   await listenTcp(server, { host, port });
   onShutdown(() => closeServer(server, open));
-});
+}
