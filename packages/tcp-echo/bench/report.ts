@@ -1,5 +1,12 @@
 // The benchmark's tables, as Markdown so they can be pasted into BENCH.md: throughput and
-// round-trip times side by side with ratios, then memory. Pure functions of the measurements.
+// round-trip times side by side with ratios, then memory; and the same runs as the `--json`
+// document `pnpm bench --quick` reads. Pure functions of the measurements.
+import {
+  type BenchDocument,
+  type BenchRow,
+  type Comparison,
+  compare,
+} from '@socket-lab/bench/report';
 import type { LoadResult } from '@socket-lab/bench/tcp-load';
 
 /** One server under one load, with what the bench saw of both processes. */
@@ -23,6 +30,42 @@ export interface Run {
 
 /** The server every ratio is taken against: the minimal Node echo, the floor of overhead. */
 export const FLOOR = 'pipe echo';
+/** Ours against the floor, msgs/s: the share of a bare pipe's speed we keep while doing more. */
+export const FLOOR_GOAL = 0.85;
+
+/**
+ * The load generator's reasons for a client that ran out of time rather than got a wrong
+ * answer: still waiting for its greeting (30 s per client) or for an echo when the run's
+ * --time-limit came.
+ */
+const OUT_OF_TIME = /^(not greeted within|not connected within|no echo within the time limit)/;
+
+/**
+ * Clients a run stopped by its time limit left waiting (for a greeting or an echo): a slow
+ * server, not a wrong one, so they are not errors. Counted from the load generator's error
+ * samples, which name the first five reasons; clients under a sixth stay errors.
+ */
+export function unfinished(r: LoadResult): number {
+  if (!r.stoppedByTimeLimit) return 0;
+  let n = 0;
+  for (const sample of r.errorSamples) {
+    const m = /^(.*) \((\d+)x\)$/.exec(sample);
+    if (m && OUT_OF_TIME.test(m[1] as string)) n += Number(m[2]);
+  }
+  return n;
+}
+
+/** Wrong or lost echoes, resets, refusals: the errors that are not unfinished clients. */
+export function realErrors(r: LoadResult): number {
+  return r.errors - unfinished(r);
+}
+
+/** The error samples that are real errors (see unfinished()). */
+export function realErrorSamples(r: LoadResult): string[] {
+  return r.stoppedByTimeLimit
+    ? r.errorSamples.filter((sample) => !OUT_OF_TIME.test(sample))
+    : r.errorSamples;
+}
 /** Above this share of one core, a process is the one holding the run back. */
 const BUSY_PCT = 85;
 
@@ -44,6 +87,7 @@ export function formatThroughputTable(runs: (Run & { spread?: [number, number] |
       'p99',
       'max',
       'errors',
+      'unfinished',
       'server CPU',
       'load CPU',
       'others CPU',
@@ -68,7 +112,8 @@ export function formatThroughputTable(runs: (Run & { spread?: [number, number] |
       formatMs(r.rttMs.p50),
       formatMs(r.rttMs.p99),
       formatMs(r.rttMs.max),
-      String(r.errors),
+      String(realErrors(r)),
+      String(unfinished(r)),
       run.serverCpuPct === null ? '-' : `${Math.round(run.serverCpuPct)}%`,
       run.loadCpuPct === null ? '-' : `${Math.round(run.loadCpuPct)}%`,
       othersCpuPct(run) === null ? '-' : `${Math.round(othersCpuPct(run) as number)}%`,
@@ -129,6 +174,57 @@ export function formatRatios(runs: Run[], ours: string): string[] {
     );
   }
   return lines;
+}
+
+/** The rows of `--json`: one per (server, load), named `tcp-echo, 100 clients × 64 B`. */
+export function benchRows(runs: readonly Run[]): BenchRow[] {
+  return runs.map((run) => ({
+    name: rowName(run.server, run),
+    figures: {
+      'msgs/s': rate(run.result),
+      'MB/s': run.result.bytes / (run.result.elapsedMs / 1000) / 1e6,
+      'RTT p50 ms': run.result.rttMs.p50,
+      'RTT p99 ms': run.result.rttMs.p99,
+      errors: realErrors(run.result),
+      'unfinished clients': unfinished(run.result),
+      'stopped at the time limit': run.result.stoppedByTimeLimit ? 1 : 0,
+      'server CPU %': run.serverCpuPct,
+    },
+  }));
+}
+
+/**
+ * The `--json` document: every run as a row, and for each load ours against the pipe echo
+ * (msgs/s, goal FLOOR_GOAL) and against the seed's server (no goal: for reading).
+ */
+export function benchDocument(
+  runs: readonly Run[],
+  params: Record<string, unknown>,
+  ours: string,
+): Omit<BenchDocument, 'machine'> {
+  const rows = benchRows(runs);
+  const comparisons: Comparison[] = [];
+  for (const run of runs) {
+    if (run.server !== ours) continue;
+    for (const other of runs) {
+      const sameLoad = other.clients === run.clients && other.size === run.size;
+      if (!sameLoad || other.server === ours) continue;
+      const goal = other.server === FLOOR ? FLOOR_GOAL : undefined;
+      comparisons.push(
+        compare(rows, {
+          figure: 'msgs/s',
+          row: rowName(ours, run),
+          anchor: rowName(other.server, run),
+          ...(goal === undefined ? {} : { goal }),
+        }),
+      );
+    }
+  }
+  return { bench: 'tcp-echo', params, rows, comparisons };
+}
+
+function rowName(server: string, load: Pick<Run, 'clients' | 'size'>): string {
+  return `${server}, ${formatCount(load.clients)} clients × ${formatSize(load.size)}`;
 }
 
 /** Messages per second. */

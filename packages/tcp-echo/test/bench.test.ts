@@ -5,6 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 import { fillMessage, percentile, runLoad } from '@socket-lab/bench/tcp-load';
 import { afterEach, expect, test } from 'vitest';
 import {
+  benchDocument,
   bestRuns,
   boundBy,
   formatRatios,
@@ -148,4 +149,88 @@ test('with several rounds, the fastest run is shown with the range of rates', ()
     ['b', 5, null],
   ]);
   expect(formatThroughputTable(shown).split('\n')[0]).toMatch(/\| msgs\/s \| \(range\) +\|/);
+});
+
+test('a run stopped by its time limit shows the clients left waiting as unfinished, not errors', () => {
+  // What the load generator reported for the seed's server, 1,000 clients, --time-limit 10:
+  // clients still waiting for their greeting or their echo when time ran out, and one real error.
+  const result = {
+    connected: 790,
+    messages: 12_000,
+    bytes: 12_000 * 64,
+    elapsedMs: 10_000,
+    rttMs: { p50: 5, p99: 400, max: 2500 },
+    errors: 214,
+    errorSamples: [
+      'not greeted within 30 s (210x)',
+      'no echo within the time limit (3x)',
+      'echo differs from what was sent (1x)',
+    ],
+    stoppedByTimeLimit: true,
+    connectMs: 30_000,
+    cpuMs: 5000,
+  };
+  const run: Run = {
+    server: 'python seed',
+    clients: 1000,
+    size: 64,
+    messagesPerClient: 100,
+    result,
+    serverCpuPct: 90,
+    loadCpuPct: 50,
+    machineCpuPct: 160,
+    cores: 2,
+    rss: null,
+  };
+  const [head, , row] = formatThroughputTable([run]).split('\n');
+  const cells = (line = '') => line.split('|').map((c) => c.trim());
+  const at = (name: string) => cells(row)[cells(head).indexOf(name)];
+  expect(at('msgs/s')).toBe('1,200 *');
+  expect(at('errors')).toBe('1');
+  expect(at('unfinished')).toBe('213');
+  // Not stopped by the limit: a client never greeted is the server's fault, an error.
+  const [, , plain] = formatThroughputTable([
+    { ...run, result: { ...result, stoppedByTimeLimit: false } },
+  ]).split('\n');
+  expect(cells(plain)[cells(head).indexOf('errors')]).toBe('214');
+});
+
+test('--json: one row per server and load, ours against the pipe echo with goal 0.85', () => {
+  const run = (server: string, messages: number): Run => ({
+    server,
+    clients: 100,
+    size: 64,
+    messagesPerClient: 300,
+    result: {
+      connected: 100,
+      messages,
+      bytes: messages * 64,
+      elapsedMs: 1000,
+      rttMs: { p50: 1, p99: 2, max: 3 },
+      errors: 0,
+      errorSamples: [],
+      stoppedByTimeLimit: false,
+      connectMs: 10,
+      cpuMs: 500,
+    },
+    serverCpuPct: 80,
+    loadCpuPct: 90,
+    machineCpuPct: 180,
+    cores: 2,
+    rss: null,
+  });
+  const doc = benchDocument(
+    [run('tcp-echo', 9000), run('pipe echo', 10_000), run('python seed', 6000)],
+    { quick: true },
+    'tcp-echo',
+  );
+  expect(doc.rows.map((r) => [r.name, r.figures['msgs/s']])).toEqual([
+    ['tcp-echo, 100 clients × 64 B', 9000],
+    ['pipe echo, 100 clients × 64 B', 10_000],
+    ['python seed, 100 clients × 64 B', 6000],
+  ]);
+  expect(doc.comparisons.map((c) => [c.anchor, c.ratio, c.goal, c.met])).toEqual([
+    ['pipe echo, 100 clients × 64 B', 0.9, 0.85, true],
+    ['python seed, 100 clients × 64 B', 1.5, null, null],
+  ]);
 });

@@ -195,6 +195,8 @@ test('--help lists every flag with its default', async () => {
     /--time-limit SECONDS +.*\(default 60\)/,
     /--rounds N +.*\(default 1\)/,
     /--pin S,L\|off +.*\(default 0,1\)/,
+    /--json /,
+    /--quick /,
   ]) {
     expect(bench.stdout).toMatch(flag);
   }
@@ -271,3 +273,23 @@ test('the bench measures a running server and checks every echo', async () => {
     ),
   );
 });
+
+test('bench --json prints one JSON line on stdout and nothing else', async () => {
+  const { server, port } = await startEcho();
+  cleanups.push(() => server.shutdown(0));
+  const args = ['--port', String(port), '--clients', '3', '--messages', '50', '--size', '1K'];
+  const bench = await runToEnd(PKG, 'bench/main.ts', [...args, '--pin', 'off', '--json']);
+  expect(bench.code).toBe(0);
+  expect(bench.stdout.endsWith('\n')).toBe(true);
+  expect(bench.stdout.trim().split('\n')).toHaveLength(1);
+  const doc = JSON.parse(bench.stdout) as {
+    bench: string;
+    rows: { name: string; figures: Record<string, number | null> }[];
+    machine: { cores: number };
+  };
+  expect(doc.bench).toBe('tcp-echo');
+  expect(doc.rows.map((r) => r.name)).toEqual([`127.0.0.1:${port}, 3 clients × 1 KiB`]);
+  expect(doc.rows[0]?.figures).toMatchObject({ errors: 0, 'unfinished clients': 0 });
+  expect(doc.machine.cores).toBeGreaterThan(0);
+  expect(bench.stderr).toMatch(/^running 3 clients × 50 messages × 1024 bytes/);
+}, 30_000);
