@@ -2,6 +2,7 @@
 // `listening on 127.0.0.1:8888 (tcp)` that people read and tests parse (with --port 0 the
 // OS picks the port, and this line is the only way to learn it).
 import dgram from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import dns from 'node:dns/promises';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
@@ -54,10 +55,12 @@ export async function bindUdp(
 ): Promise<{ socket: dgram.Socket; address: AddressInfo }> {
   const action = `listen on ${where(opts)} (udp)`;
   const family = await resolveFamily(opts.host, action);
-  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: lookupAtOnce });
   try {
+    // Waiting before bind(): with lookupAtOnce, 'listening' (or 'error') can fire inside it.
+    const listening = once(socket, 'listening');
     socket.bind({ address: opts.host, port: opts.port });
-    await once(socket, 'listening');
+    await listening;
   } catch (err) {
     socket.close();
     throw new FatalError(describeNetError(err, { action, ...opts }));
@@ -65,6 +68,24 @@ export async function bindUdp(
   const address = socket.address();
   announce(address, 'udp', opts.log);
   return { socket, address };
+}
+
+/**
+ * A `lookup` for dgram.createSocket that answers an IP address at once and hands host names
+ * to dns.lookup. dgram runs its socket's lookup before every send() to an address, even an
+ * IP literal, and the default (dns.lookup) answers a literal only on the next tick: for a
+ * server that answers each datagram with a send() to the sender's address, that is a detour
+ * per datagram for nothing. With this lookup, send() and bind() run their system calls
+ * synchronously, so 'listening' may fire inside bind(): listen for it before binding.
+ */
+export function lookupAtOnce(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = net.isIP(hostname);
+  if (family === 0) dnsLookup(hostname, options, callback);
+  else callback(null, hostname, family);
 }
 
 /**

@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort } from './address.js';
 import { toInteger, toMilliseconds, UsageError } from './args.js';
 import { describeNetError, FatalError } from './errors.js';
+import { lookupAtOnce } from './listen.js';
 import { onShutdown } from './shutdown.js';
 
 /**
@@ -261,7 +262,12 @@ export class UdpRequester {
   }
 
   private createSocket(): dgram.Socket {
-    const socket = dgram.createSocket(this.family === 6 ? 'udp6' : 'udp4');
+    // lookupAtOnce: every request goes to one IP address, resolved in open(); without it,
+    // dgram would look that address up again before each send.
+    const socket = dgram.createSocket({
+      type: this.family === 6 ? 'udp6' : 'udp4',
+      lookup: lookupAtOnce,
+    });
     // An unconnected UDP socket rarely fails after it is created, but an 'error' with no
     // listener would end the process; say it and carry on (the request will time out).
     socket.on('error', (err) => this.onEvent({ kind: 'socket-error', message: err.message }));

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { FatalError } from '../src/errors.js';
-import { bindUdp, listenTcp, resolveFamily } from '../src/listen.js';
+import { bindUdp, listenTcp, lookupAtOnce, resolveFamily } from '../src/listen.js';
 
 const closers: (() => void)[] = [];
 afterEach(() => {
@@ -84,4 +84,39 @@ test('bindUdp on a port in use rejects with one clear line', async () => {
   expect((err as Error).message).toBe(
     `cannot listen on 127.0.0.1:${port} (udp): address already in use (another server on that port? try --port 0)`,
   );
+});
+
+test('lookupAtOnce answers an IP address before it returns and hands names to DNS', async () => {
+  // Checks the lookup bindUdp's and UdpRequester's sockets use: no wait for a literal, the
+  // same answer as dns.lookup for a name.
+  const answers: [string, number][] = [];
+  for (const host of ['127.0.0.1', '::1']) {
+    lookupAtOnce(host, {}, (err, address, family) => {
+      expect(err).toBeNull();
+      answers.push([address, family]);
+    });
+  }
+  expect(answers).toEqual([
+    ['127.0.0.1', 4],
+    ['::1', 6],
+  ]);
+  const [err, address, family] = await new Promise<[Error | null, string, number]>((resolve) =>
+    lookupAtOnce('localhost', { family: 4 }, (...answer) => resolve(answer)),
+  );
+  expect(err).toBeNull();
+  expect([address, family]).toEqual(['127.0.0.1', 4]);
+});
+
+test('a bindUdp socket binds a host name and sends to an address in the same tick', async () => {
+  // Checks that bindUdp still waits for 'listening' now that bind() may finish inside the
+  // call, and that a datagram sent to an IP address arrives.
+  const { socket: a } = await bindUdp({ host: 'localhost', port: 0, log: null });
+  closers.push(() => a.close());
+  const { socket: b } = await bindUdp({ host: a.address().address, port: 0, log: null });
+  closers.push(() => b.close());
+  const got = once(b, 'message');
+  a.send('hi', b.address().port, b.address().address);
+  const [data, from] = (await got) as [Buffer, dgram.RemoteInfo];
+  expect(data.toString()).toBe('hi');
+  expect(from.port).toBe(a.address().port);
 });
