@@ -15,6 +15,7 @@
 // Run: pnpm --filter udp-time start      Poke: echo -n '%H:%M' | nc -u -w1 127.0.0.1 9000
 import type dgram from 'node:dgram';
 import { formatHostPort, previewBytes } from '@socket-lab/common';
+import { AnswerCache } from './answer-cache.js';
 import { DEFAULT_FORMAT, errorAnswer } from './protocol.js';
 import { FormatError, strftime, type TimeFields } from './time-format/strftime.js';
 
@@ -36,10 +37,15 @@ export function serveTime(socket: dgram.Socket, opts: TimeServerOptions): void {
   // Without a listener an 'error' is thrown, and one bad moment would stop the server.
   socket.on('error', (err) => log?.(`socket error: ${err.message}`));
 
-  // recvfrom(): the question and who asked. Nothing is kept once it is answered.
+  // Within one second the answer to a format cannot change, so support code keeps each
+  // format's answer until the second is over (./answer-cache.ts says why it is worth it).
+  const answers = new AnswerCache((request, fields) =>
+    Buffer.from(answerTime(request, () => fields).text),
+  );
+
+  // recvfrom(): the question and who asked. Nothing about the client is kept.
   socket.on('message', (request, rinfo) => {
-    const answer = answerTime(request, opts.now);
-    const bytes = Buffer.from(answer.text);
+    const bytes = answers.get(request, opts.now);
     if (log) {
       const asked =
         request.length === 0 ? '(empty: the default format)' : `"${previewBytes(request, 40)}"`;

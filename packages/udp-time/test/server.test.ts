@@ -60,6 +60,21 @@ test('answers each datagram to its sender and logs the question and the answer',
   ]);
 });
 
+test('the answer follows the clock from one second to the next', async () => {
+  // Checks that the answers kept for a second (src/answer-cache.ts) never outlive it: the
+  // same question asked as the clock moves on gets the new time.
+  let clockMs = FIXED_MS;
+  const { port } = await startTime(TimeZone.utc(), HOST, () => clockMs);
+  const client = await boundSocket();
+  expect(await ask(client, port, '%H:%M:%S')).toBe('22:13:20');
+  clockMs += 999;
+  expect(await ask(client, port, '%H:%M:%S')).toBe('22:13:20');
+  clockMs += 1;
+  expect(await ask(client, port, '%H:%M:%S')).toBe('22:13:21');
+  clockMs += 3_600_000;
+  expect(await ask(client, port, '%H:%M:%S')).toBe('23:13:21');
+});
+
 test('bad input over the wire: non-UTF-8, a 5,000-byte format, a 60,000-byte datagram', async () => {
   // Checks the bad inputs over a real socket, then that a good question still works.
   const { port, log } = await startTime();
