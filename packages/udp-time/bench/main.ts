@@ -1,13 +1,18 @@
-// `pnpm --filter udp-time bench [--senders K] [--requests N] [--format F]`: answers per second
-// from our time server and from a Python 3 port of seed 002's, one after the other in this
-// same invocation with the same client, so the two figures compare. Each of K senders has its
-// own socket and asks N times, one at a time, each waiting for its answer (no retries: an
+// `pnpm --filter udp-time bench [--senders K] [--requests N] [--rounds R] [--format F]
+// [--json] [--quick]`: answers per second from our time server and from a Python 3 port of
+// seed 002's, both running in this same invocation under the same client, measured in
+// rounds that take turns, so the two figures compare. Each of K senders has its own socket
+// and asks N times a round, one at a time, each waiting for its answer (no retries: an
 // answer that does not come within --timeout counts as lost). Both servers answer in UTC.
+// --json prints one JSON document and nothing else on stdout; --quick runs a small load.
 import { fileURLToPath } from 'node:url';
 import { runUdpBench, UDP_BENCH_FLAGS, udpLoadFromFlags } from '@socket-lab/bench/udp';
 import { runCli } from '@socket-lab/common';
 import { hasPython3, spawnCli, spawnProgram } from '@socket-lab/common/testing';
 import { DEFAULT_FORMAT, isErrorAnswer } from '../src/protocol.js';
+
+/** What we aim for: at least this share of the seed's answers per second (issue 13). */
+const GOAL = 0.9;
 
 const spec = {
   usage: 'pnpm --filter udp-time bench',
@@ -36,13 +41,15 @@ await runCli(spec, async ({ host, flags }) => {
     // UdpRequester checks) is the answer, unless it is one of our server's error lines.
     isAnswer: (answer) => answer.length > 0 && !isErrorAnswer(answer.toString()),
   });
+  // With --json, stdout holds the document alone: what a person reads goes to stderr.
+  const say = flags.json ? console.error : console.log;
   const pkg = fileURLToPath(new URL('..', import.meta.url));
   // The same zone on both sides: UTC, through --utc for ours and TZ for Python's strftime.
   const env = { TZ: 'UTC' };
-  const { senders, requests, timeoutMs } = load;
-  console.log(
+  const { senders, requests, rounds, timeoutMs } = load;
+  say(
     `udp-time bench: ${senders} ${senders === 1 ? 'sender' : 'senders'} × ${requests} requests "${flags.format}" on ${host}, ` +
-      `one at a time per sender, timeout ${timeoutMs / 1000} s`,
+      `one at a time per sender, ${rounds} ${rounds === 1 ? 'round' : 'rounds'} per server, timeout ${timeoutMs / 1000} s`,
   );
   const servers = [
     {
@@ -64,7 +71,13 @@ await runCli(spec, async ({ host, flags }) => {
         }),
     });
   } else {
-    console.log('python3 not found: only our server was measured');
+    say('python3 not found: only our server was measured');
   }
-  return runUdpBench(servers, load, 'ours / seed 002');
+  return runUdpBench(servers, load, {
+    bench: 'udp-time',
+    ratioLabel: 'ours / seed 002',
+    goal: GOAL,
+    json: flags.json === true,
+    params: { format: flags.format },
+  });
 });
