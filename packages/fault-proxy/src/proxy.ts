@@ -101,11 +101,12 @@ export function createTcpProxy(opts: TcpProxyOptions): TcpProxy {
 
   const timeout = () =>
     opts.connectTimeoutMs === undefined ? {} : { timeoutMs: opts.connectTimeoutMs };
-  const shutdown = () =>
-    new Promise<void>((resolve) => {
-      proxy.close(() => resolve());
-      for (const socket of open) socket.destroy();
-    });
+  const shutdown = async () => {
+    const closing = new Promise((resolve) => proxy.close(resolve));
+    const sockets = [...open].map((s) => new Promise((resolve) => s.once('close', resolve)));
+    for (const socket of open) socket.destroy();
+    await Promise.all([closing, ...sockets]);
+  };
   return Object.assign(proxy, { shutdown });
 }
 
