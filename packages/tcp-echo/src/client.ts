@@ -21,6 +21,8 @@ export interface EchoClientOptions {
   host: string;
   port: number;
   timeoutMs?: number;
+  /** Called once connected, before the greeting: a server may accept and not answer yet. */
+  onConnected?: () => void;
 }
 
 /** One session with an echo server. Open it with `EchoConnection.open()`. */
@@ -51,6 +53,7 @@ export class EchoConnection {
     // noDelay: each message goes out at once, not held back by Nagle's algorithm.
     const socket = await connectTcp({ host: opts.host, port: opts.port, timeoutMs, noDelay: true });
     const conn = new EchoConnection(socket, formatHostPort(opts.host, opts.port), timeoutMs);
+    opts.onConnected?.();
     // The greeting is the first chunk that arrives, whole, whatever its size.
     const greeting = await conn.receive('greeting', [], () =>
       conn.reader.read(Number.POSITIVE_INFINITY),
@@ -112,7 +115,13 @@ export class EchoConnection {
     const came = Buffer.concat([...taken, await this.unread()]);
     const got = came.length > 0 ? `: ${previewBytes(came, 120)}` : '';
     if (outcome === 'timeout') {
-      throw new FatalError(`${this.where}: no ${what} within ${this.timeoutMs / 1000} s${got}`);
+      // Connected and not greeted: the seed's first server (and --one-at-a-time) greets the
+      // next client only when the one before it has left.
+      const hint =
+        what === 'greeting' ? ' (is it serving another client first? --timeout waits longer)' : '';
+      throw new FatalError(
+        `${this.where}: no ${what} within ${this.timeoutMs / 1000} s${got}${hint}`,
+      );
     }
     const reset = (this.reader.failure as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET';
     throw new FatalError(
@@ -132,8 +141,11 @@ export async function runEchoClient(
   lines: AsyncIterable<string>,
   print: (line: string) => void = console.log,
 ): Promise<void> {
-  const { conn, greeting } = await EchoConnection.open(opts);
-  print(`connected to ${formatHostPort(opts.host, opts.port)}`);
+  const where = formatHostPort(opts.host, opts.port);
+  const { conn, greeting } = await EchoConnection.open({
+    ...opts,
+    onConnected: () => print(`connected to ${where}`),
+  });
   print(`greeting: ${previewBytes(greeting.subarray(0, lineLength(greeting)), 200)}`);
   // The server may close while we wait for the next line (idle timeout, shutdown).
   const serverGone = conn.closed.then(() => null);

@@ -35,6 +35,34 @@ async function* linesOf(...lines: string[]) {
   yield* lines;
 }
 
+test('says it is connected before the greeting comes, as a waiting client is', async () => {
+  // A server that accepts and greets only once the client has said it is connected: the
+  // seed's first server greets a waiting client only when the one before it has left.
+  const printed: string[] = [];
+  let greet = () => {};
+  const port = await listen((socket) => {
+    greet = () => socket.write('late hello\n');
+    socket.on('data', () => socket.end());
+  });
+  const print = (line: string) => {
+    printed.push(line);
+    if (line.startsWith('connected to')) greet();
+  };
+  await runEchoClient({ host: HOST, port }, linesOf(), print);
+  expect(printed).toEqual([`connected to 127.0.0.1:${port}`, 'greeting: late hello', 'bye']);
+});
+
+test('a greeting that never comes times out with a hint', async () => {
+  const port = await listen(() => {});
+  const err = await EchoConnection.open({ host: HOST, port, timeoutMs: 200 }).catch(
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(FatalError);
+  expect((err as Error).message).toBe(
+    `127.0.0.1:${port}: no greeting within 0.2 s (is it serving another client first? --timeout waits longer)`,
+  );
+});
+
 test('prints the greeting and each echo, skips empty lines, stops at exit', async () => {
   const { port, log } = await start();
   const printed: string[] = [];
