@@ -50,7 +50,7 @@ test('--sockets 2 against the one-shot server says that it needs --forever', asy
   expect(client.code).toBe(1);
   expect(client.stdout).toBe('[socket 1] the data received is byebye\n');
   expect(client.stderr).toBe(
-    `tcp-basic client: socket 2: cannot connect to 127.0.0.1:${server.port}: connection refused (is the server running on that port?); a server started without --forever stops listening after one client\n`,
+    `tcp-basic client: socket 2: cannot connect to 127.0.0.1:${server.port}: connection refused (a server started without --forever stops listening after its first client)\n`,
   );
   expect(await server.proc.waitForExit()).toBe(0);
 });

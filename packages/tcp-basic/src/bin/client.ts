@@ -55,8 +55,9 @@ await runCli(spec, async ({ host, port, flags }) => {
       }).catch((err: unknown) => {
         // The seed's first server accepts once and closes its listening socket.
         if (i > 1 && err instanceof FatalError && /connection refused/.test(err.message)) {
+          const refused = err.message.replace(/ \(is the server running on that port\?\)$/, '');
           throw new FatalError(
-            `socket ${i}: ${err.message}; a server started without --forever stops listening after one client`,
+            `socket ${i}: ${refused} (a server started without --forever stops listening after its first client)`,
           );
         }
         throw err;
