@@ -38,7 +38,7 @@ const spec = {
       default: '5000',
       description: 'UDP round trips per sender, one at a time',
     },
-    rounds: { type: 'string', valueName: 'N', default: '3', description: 'rounds of each' },
+    rounds: { type: 'string', valueName: 'N', default: '5', description: 'rounds of each' },
     timeout: {
       type: 'string',
       valueName: 'SECONDS',
@@ -187,10 +187,21 @@ function printTcp(paths: Path[]): void {
   ]);
   const header = ['TCP, one connection', 'MB/s (best)', '(range)', 'proxy CPU'];
   for (const line of markdownTable(header, rows)) console.log(line);
-  const [direct, floor, ours] = paths.map((p) => best(p.tcp)) as [number, number, number];
-  console.log(
-    `TCP fault-proxy / direct: ${formatRatio(ours, direct)}; / floor: ${formatRatio(ours, floor)} (best rounds)`,
-  );
+  const [direct, floor, ours] = paths.map((p) => p.tcp) as [number[], number[], number[]];
+  console.log(`TCP fault-proxy / direct: ${ratios(ours, direct)}; / floor: ${ratios(ours, floor)}`);
+}
+
+/**
+ * The ratio of two paths measured back to back, round by round: the median and the range.
+ * The machine's load moves between rounds more than between two runs of one round, so a
+ * ratio within a round is steadier than the ratio of each path's best.
+ */
+function ratios(a: readonly number[], b: readonly number[]): string {
+  const each = a.map((x, i) => x / (b[i] ?? Number.NaN)).sort((x, y) => x - y);
+  const median = percentile(each, 0.5);
+  const range =
+    each.length > 1 ? ` (${formatRatio(each[0] ?? 0, 1)}–${formatRatio(each.at(-1) ?? 0, 1)})` : '';
+  return `${formatRatio(median, 1)}${range}`;
 }
 
 function printUdp(paths: Path[], senderCounts: number[]): void {
@@ -198,7 +209,7 @@ function printUdp(paths: Path[], senderCounts: number[]): void {
   const rate = (f: RoundTrips) => f.answered / f.seconds;
   const bestOf = (fs: RoundTrips[]) => fs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
   const cells: string[][] = [];
-  const ratios: string[] = [];
+  const lines: string[] = [];
   for (const senders of senderCounts) {
     const label = `${senders} ${senders === 1 ? 'sender' : 'senders'}`;
     for (const p of paths) {
@@ -216,9 +227,13 @@ function printUdp(paths: Path[], senderCounts: number[]): void {
         cpu ? `${fixed(Math.max(...cpu), 0)}%` : '-',
       ]);
     }
-    const [direct, floor, ours] = paths.map((p) => rate(bestOf(p.udp.get(senders) ?? [])));
-    ratios.push(
-      `UDP fault-proxy / direct, ${label}: ${formatRatio(ours ?? 0, direct ?? 0)}; / floor: ${formatRatio(ours ?? 0, floor ?? 0)}`,
+    const [direct, floor, ours] = paths.map((p) => (p.udp.get(senders) ?? []).map(rate)) as [
+      number[],
+      number[],
+      number[],
+    ];
+    lines.push(
+      `UDP fault-proxy / direct, ${label}: ${ratios(ours, direct)}; / floor: ${ratios(ours, floor)}`,
     );
   }
   const header = [
@@ -231,7 +246,7 @@ function printUdp(paths: Path[], senderCounts: number[]): void {
     'proxy CPU',
   ];
   for (const line of markdownTable(header, cells)) console.log(line);
-  for (const line of ratios) console.log(line);
+  for (const line of lines) console.log(line);
 }
 
 function fixed(n: number, digits: number): string {

@@ -128,14 +128,16 @@ test('bench: TCP and UDP, direct, the floor and fault-proxy, with tiny numbers; 
   const r = await runToEnd(
     PKG,
     'bench/main.ts',
-    ['--size', '1M', '--senders', '1,2', '--requests', '20', '--rounds', '1'],
+    ['--size', '1M', '--senders', '1,2', '--requests', '20', '--rounds', '2'],
     { timeoutMs: 30_000 },
   );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^\| fault-proxy +\| +[\d,]+ \|/m);
   expect(r.stdout).toMatch(/^\| floor \(bare proxy\) +\| +[\d,]+ \|/m);
-  expect(r.stdout).toMatch(/^TCP fault-proxy \/ direct: \d+\.\d\dx; \/ floor: \d+\.\d\dx/m);
+  expect(r.stdout).toMatch(
+    /^TCP fault-proxy \/ direct: \d+\.\d\dx \(\d+\.\d\dx–\d+\.\d\dx\); \/ floor: \d+\.\d\dx \(/m,
+  );
   expect(r.stdout).toMatch(/^\| fault-proxy, 2 senders +\| +[\d,]+ \|.*\| +0 \|/m);
   expect(r.stdout).toMatch(
     /^UDP fault-proxy \/ direct, 1 sender: \d+\.\d\dx; \/ floor: \d+\.\d\dx$/m,
