@@ -140,7 +140,7 @@ test('bench: TCP and UDP, direct, the floor and fault-proxy, with tiny numbers; 
   );
   expect(r.stdout).toMatch(/^\| fault-proxy, 2 senders +\| +[\d,]+ \|.*\| +0 \|/m);
   expect(r.stdout).toMatch(
-    /^UDP fault-proxy \/ direct, 1 sender: \d+\.\d\dx; \/ floor: \d+\.\d\dx$/m,
+    /^UDP fault-proxy \/ direct, 1 sender: \d+\.\d\dx \(\d+\.\d\dx–\d+\.\d\dx\); \/ floor: \d+\.\d\dx \(/m,
   );
   expect(r.stdout).toMatch(/^\| UDP +\| +[\d.]+ MiB \|/m);
   const bad = await runToEnd(PKG, 'bench/main.ts', ['--senders', '0']);
