@@ -59,6 +59,7 @@ export function createTcpProxy(opts: TcpProxyOptions): TcpProxy {
     keep(open, server);
     const local = formatAddress(server.address() as net.AddressInfo);
     tally.log(`client ${id} connected from ${from}; upstream ${local} → ${to}`);
+
     // 2. The loop, once each way. Each direction writes through a Link, where the faults
     // happen; with none, Link.write() is socket.write().
     const record = tally.record;
@@ -66,6 +67,7 @@ export function createTcpProxy(opts: TcpProxyOptions): TcpProxy {
     const toClient = new Link(client, { faults, direction: 'server→client', client: id, record });
     relay(client, toServer);
     relay(server, toClient);
+
     // A reset (or any error) on one side becomes a reset on the other, behind the bytes
     // already on their way to it, as if we were not there.
     server.on('error', (err) => {
@@ -125,8 +127,8 @@ function relay(from: net.Socket, to: Outlet): void {
 }
 
 /** Sends RST (SO_LINGER 0, then close): the peer's next read fails with ECONNRESET. */
-function reset(socket: net.Socket | undefined): void {
-  if (socket && !socket.destroyed) socket.resetAndDestroy();
+function reset(socket: net.Socket): void {
+  if (!socket.destroyed) socket.resetAndDestroy();
 }
 
 /** Keeps `socket` in `open` until it closes, so that shutdown can find it. */

@@ -100,8 +100,8 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
     if (stopping) return;
     const key = `${rinfo.address} ${rinfo.port}`;
     const client = clients.get(key) ?? open(key, rinfo.address, rinfo.port);
-    if (client.backlog)
-      client.backlog.push(data); // its upstream socket is on its way
+    // A new client's first datagrams wait until its upstream socket is connected.
+    if (client.backlog) client.backlog.push(data);
     else pass(client, client.paths['client→server'], data);
   });
 
