@@ -73,6 +73,27 @@ describe('random streams', () => {
   });
 });
 
+describe('what a seed means (part of the interface: the README and the demo print seeded runs)', () => {
+  test('mulberry32 and mixSeed give these numbers, on every machine, for good', () => {
+    const random = mulberry32(42);
+    expect([random(), random(), random()]).toEqual([
+      0.6011037519201636, 0.44829055899754167, 0.8524657934904099,
+    ]);
+    expect(mixSeed(7, 1, 0, 17)).toBe(3918122888);
+    expect(mixSeed(0)).toBe(387082432);
+    expect(mixSeed()).toBe(2462723854);
+  });
+
+  test('--seed 7 --loss 30% drops these datagrams of client 1, as the README shows', () => {
+    const dropped = (direction: 'client→server' | 'server→client') =>
+      Array.from({ length: 20 }, (_, i) => i + 1).filter(
+        (n) => decideDatagram(faults({ loss: 0.3 }), datagramRandom(7, 1, direction, n), 3).drop,
+      );
+    expect(dropped('client→server')).toEqual([1, 3, 8, 16, 17, 18, 20]);
+    expect(dropped('server→client')).toEqual([1, 4, 5, 6, 10, 12]);
+  });
+});
+
 describe('decideDatagram', () => {
   test('no faults: every datagram goes on at once, unchanged', () => {
     for (const fate of fates({}, 1, 500)) {
@@ -221,6 +242,7 @@ describe('TCP writes', () => {
     expect(bytesWithinLimit(0, 600, 1000)).toBe(600);
     expect(bytesWithinLimit(600, 600, 1000)).toBe(400);
     expect(bytesWithinLimit(1000, 600, 1000)).toBe(0);
+    expect(bytesWithinLimit(1200, 600, 1000)).toBe(0); // past it already: nothing, never less
     expect(bytesWithinLimit(5000, 600, null)).toBe(600);
     expect(bytesWithinLimit(0, 10, 0)).toBe(0);
   });
@@ -254,4 +276,5 @@ test('describeFaults names the faults that are on', () => {
     'split 7 B, cut after 1000 B',
   );
   expect(describeFaults(faults({ stallAfterBytes: 0 }))).toBe('stall after 0 B');
+  expect(describeFaults(faults({ jitterMs: 20 }))).toBe('delay 0 s ± 0.02 s');
 });
