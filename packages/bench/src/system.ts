@@ -84,6 +84,15 @@ export function readRss(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/**
+ * Peak resident memory of a process in bytes: VmHWM in /proc/PID/status, the kernel's own
+ * high-water mark, so a peak between two samples is not missed. Throws once the process is gone.
+ */
+export function readPeakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
 /** CPU time of a process, all threads, user + system, in clock ticks (/proc/PID/stat). */
 export function readCpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
