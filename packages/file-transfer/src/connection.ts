@@ -3,14 +3,10 @@
 // coming in. The stream mixes frames (OFFER, START, DONE) with the file's raw bytes between
 // START and DONE, so it is read by asking for exactly what comes next: the 5-byte preamble,
 // one frame, or the next `n` bytes of the file. A decoder that takes whole chunks (common's
-// FrameDecoder) would read the first bytes of a file as the next frame header.
+// FrameDecoder) would read the first bytes of a file as the next frame header. How the bytes
+// are read off the socket (Node's buffers, or the receiver's own) is socket-read.ts.
 import type net from 'node:net';
-import {
-  FrameError,
-  ShortReadError,
-  SocketReader,
-  type SocketReaderOptions,
-} from '@socket-lab/common';
+import { FrameError, ShortReadError } from '@socket-lab/common';
 import {
   decodeMessage,
   encodeMessage,
@@ -18,6 +14,7 @@ import {
   type Message,
   ProtocolError,
 } from './protocol.js';
+import { type ByteReader, PlainReader } from './socket-read.js';
 
 /**
  * 5 s: after a last answer, how long we go on reading (and dropping) what the peer still
@@ -30,17 +27,16 @@ export type MessageOf<T extends Message['type']> = Extract<Message, { type: T }>
 
 /** A socket that speaks the protocol. The owner keeps its own 'error' listener on it. */
 export class Connection {
-  /** What has arrived and not been read yet. */
-  readonly reader: SocketReader;
-
-  /** Starts reading `socket` now; `who` names the peer in log lines. */
+  /**
+   * `who` names the peer in log lines. `reader` reads `socket` (by default a PlainReader,
+   * which starts reading now).
+   */
   constructor(
     readonly socket: net.Socket,
     readonly who: string,
-    readOptions: SocketReaderOptions = {},
-  ) {
-    this.reader = new SocketReader(socket, readOptions);
-  }
+    /** What has arrived and not been read yet. */
+    readonly reader: ByteReader = new PlainReader(socket),
+  ) {}
 
   /** Sends one message (a whole frame). */
   send(msg: Message): void {
@@ -75,9 +71,7 @@ export class Connection {
    */
   endWith(msg: Message): void {
     this.socket.end(encodeMessage(msg));
-    this.socket.removeAllListeners('data');
-    this.socket.on('data', () => {});
-    this.socket.resume();
+    this.reader.discardRest();
     this.socket.setTimeout(LINGER_MS, () => this.socket.destroy());
   }
 }

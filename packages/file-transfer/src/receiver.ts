@@ -12,6 +12,7 @@ import { Connection } from './connection.js';
 import { partialName } from './names.js';
 import { checkPreamble, encodeMessage, encodePreamble, PREAMBLE_BYTES } from './protocol.js';
 import { type AfterFile, type ReceiveOptions, receiveFile } from './receive.js';
+import { readIntoOwnBuffers } from './socket-read.js';
 import { sweepPartials } from './store.js';
 import { describeFsError, terminalSafe } from './units.js';
 
@@ -93,7 +94,9 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
 
   // allowHalfOpen: a sender may send its last bytes and a FIN, then wait for our verdict.
   // Node's default would end our side as soon as theirs ends, and the verdict would be lost.
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+  // pauseOnConnect: nothing is read until socket-read.ts says into which buffers.
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (accepted) => {
+    const { socket, reader } = readIntoOwnBuffers(accepted, RECEIVE_WINDOW_BYTES);
     const who = `sender #${nextId++}`;
     socket.on('error', (err) => log(`${who}: ${err.message}`));
     if (dropped > 0) log(`dropped ${dropped} connection(s) without a word while full`);
@@ -106,7 +109,7 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
       log(`${who} from ${formatPeer(socket)} refused: ${already}`);
       const text = `busy: ${already} (--max-clients ${maxClients}); try again later`;
       socket.end(encodeMessage({ type: 'error', text }));
-      socket.resume(); // what it sends is dropped, so our answer is not lost in a reset
+      reader.discardRest(); // what it sends is dropped, so our answer is not lost in a reset
       return goAway(socket, goodbyeMs);
     }
     serving += 1;
@@ -116,7 +119,7 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
     log(`${who} connected from ${formatPeer(socket)}`);
     const idleMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
     socket.setTimeout(idleMs, () => socket.destroy(new Error(`silent for ${idleMs / 1000} s`)));
-    const conn = new Connection(socket, who, { windowBytes: RECEIVE_WINDOW_BYTES });
+    const conn = new Connection(socket, who, reader);
     const served = serveSender(conn).then(
       () => socket.writableEnded || socket.end(),
       (err: unknown) => {
