@@ -29,8 +29,10 @@ export interface LinkOptions {
 
 /** An open connection to a receiver that has answered with a good preamble. */
 export class ReceiverLink extends Connection {
-  /** Resolves once the receiver has said something, or gone; see whenNews(). */
-  private news: Promise<void> | undefined;
+  /** Writes still waiting for the socket: each is let go early if the receiver speaks. */
+  private readonly unsent = new Set<() => void>();
+  /** Whether a watch for the receiver's next words is running (one at a time). */
+  private watching = false;
 
   private constructor(
     socket: net.Socket,
@@ -78,12 +80,14 @@ export class ReceiverLink extends Connection {
     return new Promise<void>((resolve) => {
       const done = () => {
         stop?.removeEventListener('abort', done);
+        this.unsent.delete(done);
         resolve();
       };
       stop?.addEventListener('abort', done);
       this.socket.write(chunk, () => done());
-      if (stop?.aborted || this.hasNews) done();
-      else void this.whenNews().then(() => this.hasNews && done());
+      if (stop?.aborted || this.hasNews) return done();
+      this.unsent.add(done);
+      this.watchForNews();
     });
   }
 
@@ -139,18 +143,19 @@ export class ReceiverLink extends Connection {
     }
   }
 
-  /** Resolves once the receiver has said something unread, or the connection has ended. */
-  private whenNews(): Promise<void> {
-    if (!this.news) {
-      const news = (async () => {
-        while (!this.hasNews) await this.reader.change();
-      })();
-      this.news = news;
-      void news.then(() => {
-        if (this.news === news) this.news = undefined;
-      });
-    }
-    return this.news;
+  /**
+   * Once the receiver says something unread (or the connection ends), lets go every write
+   * still waiting. One watch for all of them: a listener per write would pile up, a few
+   * thousand of them for each gigabyte, until the file's end.
+   */
+  private watchForNews(): void {
+    if (this.watching) return;
+    this.watching = true;
+    void (async () => {
+      while (!this.hasNews) await this.reader.change();
+      this.watching = false;
+      for (const done of [...this.unsent]) done();
+    })();
   }
 
   /** Why the connection ended: the receiver's FIN, or the socket error behind it. */
