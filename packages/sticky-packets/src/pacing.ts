@@ -97,6 +97,29 @@ export function lockstep(
   };
 }
 
+/**
+ * One write at a time, read as it comes: the sender writes a message only once the receiver
+ * has read every byte before it, and the receiver reads at once whatever has arrived. For
+ * when something between them decides the pieces (fault-proxy --split): the reads then show
+ * those pieces, and no merge of the receiver's making.
+ */
+export function oneAtATime(wireSizes: readonly number[]): Lockstep {
+  const ends: number[] = [];
+  for (const size of wireSizes) ends.push((ends.at(-1) ?? 0) + size);
+  let consumed = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async beforeWrite(index) {
+      const needed = index === 0 ? 0 : (ends[index - 1] as number);
+      while (consumed < needed) await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    async beforeRead(progress) {
+      consumed = progress.consumedBytes;
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+  };
+}
+
 /** Resolves true when `promise` settles first, false if `ms` (when > 0) pass first. */
 async function withDeadline(promise: Promise<unknown>, ms: number): Promise<boolean> {
   if (ms <= 0) {

@@ -182,7 +182,7 @@ test('bad flags are one line on stderr and exit 2', async () => {
   });
 });
 
-test('demo: shows the merge, the split, the framed fix and UDP, and exits 0', async () => {
+test('demo: shows the merge, the split, the framed fix, the path cutting, UDP; exits 0', async () => {
   const { code, stdout, stderr } = await runToEnd(PKG, 'src/bin/demo.ts');
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   expect(stdout).toContain('#2  302 B  1yyyyyyyyy…yyyyy2  ◀ merged: writes 2+3+4');
@@ -190,6 +190,10 @@ test('demo: shows the merge, the split, the framed fix and UDP, and exits 0', as
   expect(stdout).toContain('#6  976 B  vvvvvvvvvv…vvvvvv  ◀ split: write 7, bytes 1025-2000');
   expect(stdout).toContain('7 writes became 6 reads: the same 2520 bytes in order');
   expect(stdout).toMatch(/#6 {2}980 B {6}message 7 2000 B/); // the framed fix
+  // Through fault-proxy --split 7: the pieces raw, the messages framed.
+  expect(stdout).toContain('#1    7 B  welcome            ◀ split: write 1, bytes 1-7');
+  expect(stdout).toContain('#3    3 B  ang                ◀ split: write 1, bytes 15-17');
+  expect(stdout).toMatch(/#3 {4}7 B {6}message 1 {3}17 B {2}welcome to qytang/);
   expect(stdout).toContain('#7 1024 B  vvvvvvvvvv…vvvvvv  ◀ cut: 976 B dropped'); // UDP
   expect(stdout).not.toContain('never arrived');
 });

@@ -1,7 +1,7 @@
 // The pacing rules: the seed's random pauses (none before the first read), and lockstep's
-// bookkeeping of groups.
+// bookkeeping of groups, and oneAtATime's.
 import { expect, test } from 'vitest';
-import { lockstep, randomGap, randomPause } from '../src/pacing.js';
+import { lockstep, oneAtATime, randomGap, randomPause } from '../src/pacing.js';
 
 const progress = (consumedBytes: number) => ({
   arrivedBytes: consumedBytes,
@@ -33,4 +33,18 @@ test('lockstep holds a group back until the one before it has been read', async 
   await waiting;
   expect(second).toBe(true);
   await pace.beforeWrite(2); // the same group: no wait
+});
+
+test('one at a time: each write waits until everything before it was read, each read waits for nothing', async () => {
+  const pace = oneAtATime([17, 1]);
+  await pace.beforeWrite(0);
+  let second = false;
+  const waiting = pace.beforeWrite(1).then(() => {
+    second = true;
+  });
+  await pace.beforeRead({ ...progress(7), whenArrived: () => new Promise(() => {}) });
+  expect(second).toBe(false); // 7 of the first 17 bytes read: the second write waits
+  await pace.beforeRead(progress(17));
+  await waiting;
+  expect(second).toBe(true);
 });
