@@ -2,7 +2,9 @@
 // receiver and the senders only report events; the CLI prints them with the functions
 // here, and the demo and the tests read the events themselves. A preview shows both ends
 // of a read, because that is where a merge shows: `1yyyy…yyyy2` is three writes in one read.
-import { previewBytes } from '@socket-lab/common';
+// What a peer sent is never printed as is: previewBytes escapes control characters, bidi
+// overrides and zero-width characters, so a hostile message cannot drive the terminal.
+import { previewBytes, safeText } from '@socket-lab/common';
 
 /** What the TCP receiver saw, one event per connection, read, message, error. */
 export type ReceiverEvent =
@@ -59,10 +61,11 @@ export function formatReceiverEvent(event: ReceiverEvent): string {
         event.messages === undefined ? reads : `${counted(event.messages, 'message')} in ${reads}`;
       return `${tag} closed: ${what}, ${bytesLabel(event.bytes)}`;
     }
+    // Errors and limits quote no peer text today; safeText keeps it so if one ever does.
     case 'error':
-      return `${tag} ${event.message}`;
+      return `${tag} ${safeText(event.message)}`;
     case 'limit':
-      return `${tag} ${event.message} (--${event.limit})`;
+      return `${tag} ${safeText(event.message)} (--${event.limit})`;
   }
 }
 
