@@ -16,8 +16,9 @@ import type net from 'node:net';
 /** The warning comes back after the open descriptors fell below this share of the limit. */
 const REARM_SHARE = 0.9;
 /**
- * Listing /proc/self/fd costs about a microsecond an entry: at 10,000 connections that is
- * too much for every accept. So the real count is taken only this close to the limit.
+ * Listing /proc/self/fd takes time in proportion to the descriptors open: with thousands of
+ * connections, too long to do at every accept. So the real count is taken only this close
+ * to the limit.
  */
 const CHECK_WITHIN = 32;
 
