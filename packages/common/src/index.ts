@@ -5,6 +5,7 @@ export * from './args.js';
 export * from './cli.js';
 export * from './connect.js';
 export * from './errors.js';
+export * from './fd-limit.js';
 export * from './frame.js';
 export * from './lines.js';
 export * from './listen.js';

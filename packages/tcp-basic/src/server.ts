@@ -7,9 +7,9 @@
 // one reply) and `ask` (seed 002: the client speaks first, the server answers and closes).
 // Run: pnpm --filter tcp-basic start      Poke: nc 127.0.0.1 31500
 import net from 'node:net';
-import { formatPeer, previewBytes } from '@socket-lab/common';
+import { formatPeer, previewBytes, watchFdLimit } from '@socket-lab/common';
 import { CLOSE_GRACE_MS, closeWithDeadline } from './close.js';
-import { watchFdLimit } from './fd-limit.js';
+
 import { ASK_READ_BYTES, GREET_READ_BYTES, type Mode, SERVER_MESSAGES } from './protocol.js';
 import { readOnce } from './read-once.js';
 

@@ -6,9 +6,9 @@
 // (`oneAtATime` brings the seed's first server back, to compare: src/one-at-a-time.ts.)
 // Run: pnpm --filter tcp-echo start    Poke: nc 127.0.0.1 8888
 import net from 'node:net';
-import { formatPeer, previewBytes } from '@socket-lab/common';
+import { formatPeer, previewBytes, watchFdLimit } from '@socket-lab/common';
 import { closeWithDeadline, idleClock } from './deadlines.js';
-import { watchFdLimit } from './fd-limit.js';
+
 import { takeTurns } from './one-at-a-time.js';
 import { ExitDetector, GREETING, NOTICES, ONE_AT_A_TIME_GREETING } from './protocol.js';
 

@@ -1,5 +1,4 @@
-// Hardening for src/server.ts: running out of file descriptors, said out loud. (A copy of
-// tcp-echo's src/fd-limit.ts: a helper that two packages share belongs in common.)
+// Running out of file descriptors, said out loud (tcp-echo, tcp-basic).
 //
 // Every connection is a file descriptor, and a process may hold at most its soft limit
 // (`ulimit -n`, RLIMIT_NOFILE). At the limit accept() fails with EMFILE, and a server that
