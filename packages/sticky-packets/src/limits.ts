@@ -1,8 +1,8 @@
 // Support: the limits that keep the receiver up when its peers misbehave. The lesson in
 // receiver.ts trusts every peer; a server on a real network cannot. A peer can open
 // connections until we run out of file descriptors, open one and say nothing for hours, or
-// start a 16 MiB message and never finish it, twelve times over. So, each with its flag
-// (src/bin/start.ts) and its row in the README's limits table:
+// start a message as long as --max-message allows and never finish it, on every connection
+// it has. So, each with its flag (src/bin/start.ts) and its row in the README's limits table:
 //
 //   --max-clients N      connections served at once; one more is told "full" and closed
 //   --idle-timeout S     a connection that sends no byte for S seconds is told and closed

@@ -32,11 +32,11 @@ const PROXY_SEED = 7;
 /** The seed's first two messages: 17 bytes to be cut, and 1 byte that cannot be. */
 const SPLIT_MESSAGES = SEED_MESSAGES.slice(0, 2);
 /**
- * The proxy sends a piece every 5 ms and the receiver reads each at once, so each read is one
- * piece on a machine that gets to run within 5 ms. A busier one (or a kernel that hands the
- * delivery to a starved thread) can find two pieces waiting, and TCP merges them, as in step
- * 1. Then the step runs again, so the screen shows the pieces the path made: about one run
- * in a hundred needed a second try on a 2-core machine loaded to 15.
+ * The proxy sends a piece every few milliseconds and the receiver reads each at once, so each
+ * read is one piece on a machine that lets it run that often. A busier one (or a kernel that
+ * hands loopback delivery to a starved thread) can find two pieces waiting, and TCP merges
+ * them, as in step 1. Then the step runs again, so the screen shows the pieces the path made.
+ * Rare, so four tries are plenty (BENCH.md says how rare).
  */
 const SPLIT_TRIES = 4;
 
