@@ -21,6 +21,12 @@ export interface CliSpec<F extends Record<string, FlagSpec> = Record<string, Fla
   usage: string;
   /** A server binds --host; a client connects to it. Only the help text differs. */
   role: 'server' | 'client';
+  /**
+   * What --host and --port mean, where the role's words mislead: over UDP nothing
+   * connects or listens (`address to send to`, `port to bind`). Default: by role.
+   */
+  hostHelp?: string;
+  portHelp?: string;
   summary: string;
   defaultHost?: string;
   /** The seed's port. */
@@ -129,15 +135,12 @@ export function formatUsage(spec: CliSpec): string {
   const rows: [string, string][] = [];
   if (spec.network !== false) {
     const server = spec.role === 'server';
+    const hostHelp = spec.hostHelp ?? (server ? 'address to bind' : 'address to connect to');
+    const portHelp =
+      spec.portHelp ?? (server ? 'port to listen on, 0 picks a free one' : 'port to connect to');
     rows.push(
-      [
-        '--host HOST',
-        `address to ${server ? 'bind' : 'connect to'} (default ${spec.defaultHost ?? DEFAULT_HOST}; env HOST)`,
-      ],
-      [
-        '-p, --port PORT',
-        `${server ? 'port to listen on, 0 picks a free one' : 'port to connect to'} (default ${spec.defaultPort}; env PORT)`,
-      ],
+      ['--host HOST', `${hostHelp} (default ${spec.defaultHost ?? DEFAULT_HOST}; env HOST)`],
+      ['-p, --port PORT', `${portHelp} (default ${spec.defaultPort}; env PORT)`],
     );
   }
   for (const [name, flag] of Object.entries(spec.flags)) {

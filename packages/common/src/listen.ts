@@ -53,7 +53,8 @@ export async function listenTcp(server: net.Server, opts: ListenOptions): Promis
 export async function bindUdp(
   opts: ListenOptions,
 ): Promise<{ socket: dgram.Socket; address: AddressInfo }> {
-  const action = `listen on ${where(opts)} (udp)`;
+  // A UDP socket is bound, not listening: it takes datagrams without any connection.
+  const action = `bind ${where(opts)} (udp)`;
   const family = await resolveFamily(opts.host, action);
   const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: lookupAtOnce });
   try {

@@ -159,6 +159,18 @@ test('formatUsage lists every flag with its default, and the common ones', () =>
   expect(text).toMatch(/-h, --help\s+show this help/);
 });
 
+test('a UDP program can say what --host and --port mean in its own words', () => {
+  const udp = formatUsage({
+    ...spec,
+    role: 'client',
+    hostHelp: 'address to send to',
+    portHelp: 'port to send to',
+  });
+  expect(udp).toMatch(/--host HOST\s+address to send to \(default 127\.0\.0\.1; env HOST\)/);
+  expect(udp).toMatch(/-p, --port PORT\s+port to send to \(default 8888; env PORT\)/);
+  expect(udp).not.toMatch(/connect/);
+});
+
 test('a client is told where it connects; a program with no sockets has no --host/--port', () => {
   const client = formatUsage({ ...spec, role: 'client' });
   expect(client).toMatch(/--host HOST\s+address to connect to/);

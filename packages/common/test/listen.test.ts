@@ -82,7 +82,7 @@ test('bindUdp on a port in use rejects with one clear line', async () => {
   const { port } = holder.address();
   const err = await bindUdp({ host: '127.0.0.1', port, log: null }).catch((e: unknown) => e);
   expect((err as Error).message).toBe(
-    `cannot listen on 127.0.0.1:${port} (udp): address already in use (another server on that port? try --port 0)`,
+    `cannot bind 127.0.0.1:${port} (udp): address already in use (another server on that port? try --port 0)`,
   );
 });
 

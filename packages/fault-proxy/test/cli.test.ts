@@ -101,7 +101,7 @@ test('bad flags are one line and exit 2; a port in use is one line and exit 1', 
   );
   expect(inUse.code).toBe(1);
   expect(inUse.stderr).toMatch(
-    /^fault-proxy start: cannot listen on 127\.0\.0\.1:\d+ \(udp\): address already in use.*\n$/,
+    /^fault-proxy start: cannot bind 127\.0\.0\.1:\d+ \(udp\): address already in use.*\n$/,
   );
 });
 

@@ -109,7 +109,7 @@ test('bad flags and a port in use are one line on stderr and a non-zero exit', a
   );
   expect(inUse.code).toBe(1);
   expect(inUse.stderr).toMatch(
-    /^udp-echo start: cannot listen on 127\.0\.0\.1:\d+ \(udp\): address already in use.*\n$/,
+    /^udp-echo start: cannot bind 127\.0\.0\.1:\d+ \(udp\): address already in use.*\n$/,
   );
 });
 

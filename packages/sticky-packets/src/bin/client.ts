@@ -12,11 +12,13 @@ import {
 import { FRAMINGS, SEED_MESSAGES } from '../protocol.js';
 import { DEFAULT_GAP_MS, sendMessages } from '../sender.js';
 import { sendDatagrams } from '../udp-sender.js';
-import { printedHelp } from './help.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets client',
   role: 'client',
+  // With --udp nothing connects: each datagram is sent to the address.
+  hostHelp: 'address to send to',
+  portHelp: 'port to send to',
   summary:
     "Sends seed 003's seven messages (17, 1, 300, 1, 200, 1, 2000 bytes), a random gap before each.",
   defaultPort: 6666,
@@ -47,7 +49,7 @@ const spec = {
   },
 } as const;
 
-if (!printedHelp(spec)) await runCli(spec, main);
+await runCli(spec, main);
 
 async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promise<number> {
   const framing = toChoice(flags.framing, '--framing', FRAMINGS);

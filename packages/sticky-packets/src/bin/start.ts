@@ -22,11 +22,12 @@ import { CLOSE_GRACE_MS, IDLE_TIMEOUT_MS, MAX_BUFFERED_BYTES, MAX_CLIENTS } from
 import { FRAMINGS } from '../protocol.js';
 import { createReceiver, DEFAULT_DELAY_MS, RECV_BYTES } from '../receiver.js';
 import { receiveDatagrams } from '../udp-receiver.js';
-import { printedHelp } from './help.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets start',
   role: 'server',
+  // With --udp nothing listens: a receiver binds its address (and TCP binds one too).
+  portHelp: 'port to bind, 0 picks a free one',
   summary:
     'Receives the way seed 003 does (recv(1024), a random pause between reads) and prints each read.',
   defaultPort: 6666,
@@ -84,7 +85,7 @@ const spec = {
   notes: ['Send to it: pnpm --filter sticky-packets client (same --framing, or --udp)'] as string[],
 } as const;
 
-if (!printedHelp(spec)) await runCli(spec, main);
+await runCli(spec, main);
 
 async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promise<void> {
   const framing = toChoice(flags.framing, '--framing', FRAMINGS);
@@ -106,11 +107,7 @@ async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promis
   };
 
   if (flags.udp) {
-    // UDP has no listen(): say `bind`, as the system call is called (common says `listen on`).
-    const { socket } = await bindUdp({ host, port }).catch((err: unknown) => {
-      if (!(err instanceof FatalError)) throw err;
-      throw new FatalError(err.message.replace(/^cannot listen on /, 'cannot bind '));
-    });
+    const { socket } = await bindUdp({ host, port });
     socket.on('error', (err) => console.error(`udp socket: ${err.message}`));
     onShutdown(() => {
       socket.close();

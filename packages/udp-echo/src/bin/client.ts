@@ -8,6 +8,9 @@ import { runEchoClient } from '../client.js';
 const spec = {
   usage: 'pnpm --filter udp-echo client',
   role: 'client',
+  // UDP has no connection: each datagram is sent to the address.
+  hostHelp: 'address to send to',
+  portHelp: 'port to send to',
   summary: 'Sends each line as one UDP datagram and prints its echo; resends when no answer comes.',
   defaultPort: 8888,
   flags: retryFlagSpecs({ answer: 'the echo', giveUp: 'calling a message lost' }),

@@ -6,6 +6,8 @@ import { serveEcho } from '../server.js';
 const spec = {
   usage: 'pnpm --filter udp-echo start',
   role: 'server',
+  // A UDP server binds its port; it does not listen for connections.
+  portHelp: 'port to bind, 0 picks a free one',
   summary: 'A UDP echo server (RFC 862): every datagram goes back to its sender, whole.',
   defaultPort: 8888,
   flags: {

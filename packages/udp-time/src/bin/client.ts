@@ -8,6 +8,9 @@ import { PROMPT, runTimeClient } from '../client.js';
 const spec = {
   usage: 'pnpm --filter udp-time client',
   role: 'client',
+  // UDP has no connection: each datagram is sent to the address.
+  hostHelp: 'address to send to',
+  portHelp: 'port to send to',
   summary: 'Asks the UDP time server for the time in a strftime format, e.g. %Y-%m-%d %H:%M.',
   defaultPort: 9000,
   flags: {

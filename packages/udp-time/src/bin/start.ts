@@ -8,6 +8,8 @@ import { TimeZone } from '../time-format/zone.js';
 const spec = {
   usage: 'pnpm --filter udp-time start',
   role: 'server',
+  // A UDP server binds its port; it does not listen for connections.
+  portHelp: 'port to bind, 0 picks a free one',
   summary: 'A UDP time server: send a Python strftime format, get the time now in that format.',
   defaultPort: 9000,
   flags: {
