@@ -89,18 +89,14 @@ await runCli(spec, async ({ host, flags }) => {
   ];
   try {
     const [tcpPort, udpPort] = (await ports(run('bench/peers.ts', [host]))) as [number, number];
-    const floor = (await ports(run('bench/floor.ts', [host, `${tcpPort}`, `${udpPort}`]))) as [
-      number,
-      number,
-    ];
+    // The three proxies start together: each costs a second or more of compiling.
     const to = (port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
     const common = ['--host', host, '--port', '0', '--seed', '1'];
-    const tcpProxy = await waitForListening(
-      run('src/bin/start.ts', [...common, '--to', to(tcpPort)]),
-    );
-    const udpProxy = await waitForListening(
-      run('src/bin/start.ts', [...common, '--udp', '--to', to(udpPort)]),
-    );
+    const [floor, tcpProxy, udpProxy] = await Promise.all([
+      ports(run('bench/floor.ts', [host, `${tcpPort}`, `${udpPort}`])) as Promise<[number, number]>,
+      waitForListening(run('src/bin/start.ts', [...common, '--to', to(tcpPort)])),
+      waitForListening(run('src/bin/start.ts', [...common, '--udp', '--to', to(udpPort)])),
+    ]);
     const path = (name: string, tcp: number, udp: number): Path => ({
       name,
       tcpPort: tcp,

@@ -122,27 +122,3 @@ test('the demo plays every scene, the same on every run (seed 7), and exits 0', 
   expect(out).toContain('  server │ got 1000 bytes, then a reset (ECONNRESET)\n');
   expect(out).toContain('  client │ read failed: ECONNRESET\n');
 });
-
-test('bench: TCP and UDP, direct, the floor and fault-proxy, with tiny numbers; nothing lost', async () => {
-  // The bench as a user runs it, small: both tables, the ratios, the memory, exit 0.
-  const r = await runToEnd(
-    PKG,
-    'bench/main.ts',
-    ['--size', '1M', '--senders', '1,2', '--requests', '20', '--rounds', '2'],
-    { timeoutMs: 30_000 },
-  );
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^\| fault-proxy +\| +[\d,]+ \|/m);
-  expect(r.stdout).toMatch(/^\| floor \(bare proxy\) +\| +[\d,]+ \|/m);
-  expect(r.stdout).toMatch(
-    /^TCP fault-proxy \/ direct: \d+\.\d\dx \(\d+\.\d\dx–\d+\.\d\dx\); \/ floor: \d+\.\d\dx \(/m,
-  );
-  expect(r.stdout).toMatch(/^\| fault-proxy, 2 senders +\| +[\d,]+ \|.*\| +0 \|/m);
-  expect(r.stdout).toMatch(
-    /^UDP fault-proxy \/ direct, 1 sender: \d+\.\d\dx \(\d+\.\d\dx–\d+\.\d\dx\); \/ floor: \d+\.\d\dx \(/m,
-  );
-  expect(r.stdout).toMatch(/^\| UDP +\| +[\d.]+ MiB \|/m);
-  const bad = await runToEnd(PKG, 'bench/main.ts', ['--senders', '0']);
-  expect(bad.code).toBe(2);
-});

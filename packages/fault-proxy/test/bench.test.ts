@@ -1,0 +1,31 @@
+// The bench as a user runs it, with tiny numbers: it starts the servers, the floor and two
+// proxies as processes, measures every path, and prints the tables. Its own file, so that it
+// runs beside the CLI tests instead of after them.
+import { runToEnd } from '@socket-lab/common/testing';
+import { expect, test } from 'vitest';
+
+const PKG = new URL('..', import.meta.url);
+
+test('bench: TCP and UDP, direct, the floor and fault-proxy, with tiny numbers; nothing lost', async () => {
+  // The bench as a user runs it, small: both tables, the ratios, the memory, exit 0.
+  const r = await runToEnd(
+    PKG,
+    'bench/main.ts',
+    ['--size', '1M', '--senders', '1,2', '--requests', '20', '--rounds', '2'],
+    { timeoutMs: 30_000 },
+  );
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^\| fault-proxy +\| +[\d,]+ \|/m);
+  expect(r.stdout).toMatch(/^\| floor \(bare proxy\) +\| +[\d,]+ \|/m);
+  expect(r.stdout).toMatch(
+    /^TCP fault-proxy \/ direct: \d+\.\d\dx \(\d+\.\d\dx–\d+\.\d\dx\); \/ floor: \d+\.\d\dx \(/m,
+  );
+  expect(r.stdout).toMatch(/^\| fault-proxy, 2 senders +\| +[\d,]+ \|.*\| +0 \|/m);
+  expect(r.stdout).toMatch(
+    /^UDP fault-proxy \/ direct, 1 sender: \d+\.\d\dx \(\d+\.\d\dx–\d+\.\d\dx\); \/ floor: \d+\.\d\dx \(/m,
+  );
+  expect(r.stdout).toMatch(/^\| UDP +\| +[\d.]+ MiB \|/m);
+  const bad = await runToEnd(PKG, 'bench/main.ts', ['--senders', '0']);
+  expect(bad.code).toBe(2);
+});
