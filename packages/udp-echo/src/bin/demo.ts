@@ -1,17 +1,34 @@
 // `pnpm --filter udp-echo demo`: the echo server and client in one process on free loopback
-// ports. Four scenes: plain echo, seed 002's upper-casing server, seed 003's 2000-byte
-// datagram against a recvfrom(1024) buffer, and a message to a port where nothing listens.
+// ports. Five scenes: plain echo, seed 002's upper-casing server, seed 003's 2000-byte
+// datagram against a recvfrom(1024) buffer, a message to a port where nothing listens, and
+// five messages through fault-proxy losing 30% of the datagrams, the same ones every run.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { bindUdp, exitQuietlyWhenStdoutCloses } from '@socket-lab/common';
-import { runEchoClient } from '../client.js';
+import { formatEvent, startFaultProxy } from 'fault-proxy';
+import { type EchoClientResult, runEchoClient } from '../client.js';
 import { type EchoServerOptions, serveEcho } from '../server.js';
 
 exitQuietlyWhenStdoutCloses(); // `pnpm demo | head` is fine
 
 const HOST = '127.0.0.1';
+/** fault-proxy --loss 30%: enough that some messages need a second try and one gets none. */
+const LOSS = 0.3;
+/**
+ * The proxy draws each datagram's fate from (seed, client, direction, datagram number), so
+ * seed 7 drops the same datagrams every run: `one` is lost three times (once on its way
+ * back), `two` and `four` on their first try. Another seed tells another story.
+ */
+const PROXY_SEED = 7;
+/**
+ * Half a second per try keeps the scene near 2.5 s (five timeouts). On loopback an echo
+ * through the proxy takes about a millisecond, so only a dropped datagram waits this long,
+ * even on a busy machine; an answer later than this would be a retry the seed did not plan.
+ */
+const LOSSY_TIMEOUT_MS = 500;
 const server = (line: string) => console.log(`  server │ ${line}`);
 const client = (line: string) => console.log(`  client │ ${line}`);
+const proxy = (line: string) => console.log(`   proxy │ ${line}`);
 
 /** The lines a person would type, echoed as if typed at the prompt. */
 async function* typed(lines: string[]): AsyncGenerator<string> {
@@ -67,4 +84,49 @@ const result = await runEchoClient({
   out: client,
   note: client,
 });
-process.exitCode = result.unanswered === 1 ? 0 : 1; // the loss is the lesson, not a failure
+
+console.log(
+  `\n5. through fault-proxy --udp --loss ${LOSS * 100}% --seed ${PROXY_SEED}: timeouts, retries, a loss (--timeout ${LOSSY_TIMEOUT_MS / 1000})`,
+);
+const lossy = await throughLossyProxy(['one', 'two', 'three', 'four', 'five']);
+
+// The losses are the lesson, not a failure: fail only if the seed stopped telling its story.
+process.exitCode = result.unanswered === 1 && lossy.unanswered === 1 ? 0 : 1;
+
+/**
+ * Scene 5: the client sends to fault-proxy, which forwards to the server and drops 30% of
+ * the datagrams, either way. The proxy's drops print as `--trace` prints them; the client
+ * cannot tell which way a datagram was lost, the proxy can.
+ */
+async function throughLossyProxy(lines: string[]): Promise<EchoClientResult> {
+  const { socket, address } = await bindUdp({ host: HOST, port: 0, log: server });
+  serveEcho(socket, { log: server });
+  const faulty = await startFaultProxy({
+    to: { host: HOST, port: address.port },
+    udp: true,
+    faults: { loss: LOSS },
+    seed: PROXY_SEED,
+    onEvent: (event) => {
+      if (event.kind === 'drop') proxy(formatEvent(event) ?? event.kind);
+    },
+  });
+  const lossy = await runEchoClient({
+    host: HOST,
+    port: faulty.port,
+    lines: typed(lines),
+    timeoutMs: LOSSY_TIMEOUT_MS,
+    out: client,
+    note: client,
+  });
+  // What the proxy counted: more datagrams than messages, because every retry is one more.
+  for (const line of faulty.summary()) proxy(line);
+  console.log(
+    '   "one" reached the server once, but its echo was dropped: the client cannot tell a lost',
+  );
+  console.log(
+    '   message from a lost echo; the proxy can. The same seed drops the same datagrams.',
+  );
+  await faulty.close();
+  socket.close();
+  return lossy;
+}
