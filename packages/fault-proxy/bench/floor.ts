@@ -2,15 +2,26 @@
 // ways; UDP is one socket per client, connected to the server, and a send for each datagram.
 // No faults, no counting, no logs. What fault-proxy costs beyond this is its own; what this
 // costs against the direct path is the price of any proxy in Node on this machine.
-// `node --import tsx bench/floor.ts HOST TCP_PORT UDP_PORT`
+// `node --import tsx bench/floor.ts --host HOST --tcp-port P --udp-port P`
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { bindUdp, listenTcp } from '@socket-lab/common';
+import { bindUdp, listenTcp, parseCli, toPort } from '@socket-lab/common';
 
-const [host = '127.0.0.1', tcpPort, udpPort] = process.argv.slice(2);
+const { host, flags } = parseCli({
+  usage: 'node --import tsx bench/floor.ts',
+  role: 'server',
+  summary: 'The bare proxies the bench compares fault-proxy with.',
+  defaultPort: 0,
+  flags: {
+    'tcp-port': { type: 'string', default: '0', description: 'the TCP server to forward to' },
+    'udp-port': { type: 'string', default: '0', description: 'the UDP server to forward to' },
+  },
+});
+const tcpPort = toPort(flags['tcp-port'], '--tcp-port');
+const udpPort = toPort(flags['udp-port'], '--udp-port');
 
 const tcp = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
-  const server = net.connect({ host, port: Number(tcpPort), allowHalfOpen: true, noDelay: true });
+  const server = net.connect({ host, port: tcpPort, allowHalfOpen: true, noDelay: true });
   client.on('error', () => server.destroy());
   server.on('error', () => client.destroy());
   client.pipe(server);
@@ -28,7 +39,7 @@ udp.on('message', (data, rinfo) => {
     const created = { socket, waiting: [] as Buffer[] | null };
     socket.on('error', () => {});
     socket.on('message', (answer) => udp.send(answer, rinfo.port, rinfo.address));
-    socket.connect(Number(udpPort), host, () => {
+    socket.connect(udpPort, host, () => {
       for (const waiting of created.waiting ?? []) socket.send(waiting);
       created.waiting = null;
     });

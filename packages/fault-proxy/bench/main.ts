@@ -88,12 +88,24 @@ await runCli(spec, async ({ host, flags }) => {
     Number((await proc.waitFor(/listening on .*:(\d+) \(udp\)/))[1]),
   ];
   try {
-    const [tcpPort, udpPort] = (await ports(run('bench/peers.ts', [host]))) as [number, number];
+    const [tcpPort, udpPort] = (await ports(run('bench/peers.ts', ['--host', host]))) as [
+      number,
+      number,
+    ];
     // The three proxies start together: each costs a second or more of compiling.
     const to = (port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
     const common = ['--host', host, '--port', '0', '--seed', '1'];
     const [floor, tcpProxy, udpProxy] = await Promise.all([
-      ports(run('bench/floor.ts', [host, `${tcpPort}`, `${udpPort}`])) as Promise<[number, number]>,
+      ports(
+        run('bench/floor.ts', [
+          '--host',
+          host,
+          '--tcp-port',
+          `${tcpPort}`,
+          '--udp-port',
+          `${udpPort}`,
+        ]),
+      ) as Promise<[number, number]>,
       waitForListening(run('src/bin/start.ts', [...common, '--to', to(tcpPort)])),
       waitForListening(run('src/bin/start.ts', [...common, '--udp', '--to', to(udpPort)])),
     ]);

@@ -1,11 +1,17 @@
 // The bench's far side, as a process of its own so that it has its own event loop, as a real
 // server would: a TCP sink that reads everything and answers the client's FIN with the byte
-// count it got, and a UDP echo. `node --import tsx bench/peers.ts HOST`
+// count it got, and a UDP echo. `node --import tsx bench/peers.ts --host HOST`
 
 import net from 'node:net';
-import { bindUdp, listenTcp } from '@socket-lab/common';
+import { bindUdp, listenTcp, parseCli } from '@socket-lab/common';
 
-const host = process.argv[2] ?? '127.0.0.1';
+const { host } = parseCli({
+  usage: 'node --import tsx bench/peers.ts',
+  role: 'server',
+  summary: "The bench's far side: a TCP sink and a UDP echo.",
+  defaultPort: 0,
+  flags: {},
+});
 
 const sink = net.createServer({ allowHalfOpen: true }, (socket) => {
   let bytes = 0;

@@ -4,6 +4,7 @@
 import { type ParsedCli, toBytes, toInteger, toMilliseconds, UsageError } from '@socket-lab/common';
 import type { FaultProxyOptions } from './fault-proxy.js';
 import { type Faults, NO_FAULTS } from './faults.js';
+import { parseHostPort } from './host-port.js';
 import { IDLE_TIMEOUT_MS } from './udp-proxy.js';
 
 /**
@@ -140,28 +141,6 @@ export function toProbability(text: string, flag: string): number {
   return n;
 }
 
-/**
- * `HOST:PORT`, `[IPv6]:PORT`, or a bare `PORT` (then the host is 127.0.0.1). Throws a
- * UsageError naming `flag` otherwise.
- */
-export function parseHostPort(text: string, flag = '--to'): { host: string; port: number } {
-  const t = text.trim();
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(t) ?? /^([^:[\]]+):(\d+)$/.exec(t);
-  if (m) return { host: m[1] as string, port: toPort(m[2] as string, flag, text) };
-  if (/^\d+$/.test(t)) return { host: '127.0.0.1', port: toPort(t, flag, text) };
-  throw new UsageError(
-    `${flag} must be HOST:PORT, such as 127.0.0.1:8888 or [::1]:8888 (got "${text}")`,
-  );
-}
-
-function toPort(digits: string, flag: string, text: string): number {
-  const port = Number(digits);
-  if (port < 1 || port > 65_535) {
-    throw new UsageError(`${flag} needs a port from 1 to 65535 (got "${text}")`);
-  }
-  return port;
-}
-
 // The TCP faults have no meaning for datagrams, and the UDP ones none for a byte stream
 // (TCP would retransmit a lost segment, hide a duplicate, reorder nothing): refuse them.
 function checkProtocol(faults: Faults, udp: boolean): void {
@@ -190,3 +169,5 @@ function checkProtocol(faults: Faults, udp: boolean): void {
     throw new UsageError('--cut-after and --stall-after do not go together');
   }
 }
+
+export { parseHostPort };

@@ -12,8 +12,8 @@ import {
   formatHostPort,
   listenTcp,
 } from '@socket-lab/common';
-import { parseHostPort } from './cli.js';
 import { type Faults, NO_FAULTS } from './faults.js';
+import { parseHostPort } from './host-port.js';
 import { createTcpProxy } from './proxy.js';
 import { type Counters, formatSummary, type ProxyEvent, Tally } from './trace.js';
 import { serveUdpProxy } from './udp-proxy.js';
