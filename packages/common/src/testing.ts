@@ -223,16 +223,23 @@ export function hasPython3(): boolean {
  */
 export class Recorder<T = string> {
   readonly entries: T[] = [];
-  private waiters: { matches: (e: T) => boolean; count: number; resolve: (e: T) => void }[] = [];
+  // Each waiter counts the matches it has seen, so a push tests only the new entry.
+  private waiters: {
+    matches: (e: T) => boolean;
+    count: number;
+    seen: number;
+    resolve: (e: T) => void;
+  }[] = [];
 
   constructor(private readonly waitMs = CLI_WAIT_MS) {}
 
   readonly push = (entry: T): void => {
     this.entries.push(entry);
     this.waiters = this.waiters.filter((w) => {
-      const all = this.matching(w.matches);
-      if (all.length < w.count) return true;
-      w.resolve(all[w.count - 1] as T);
+      if (!w.matches(entry)) return true;
+      w.seen += 1;
+      if (w.seen < w.count) return true;
+      w.resolve(entry);
       return false;
     });
   };
@@ -259,7 +266,9 @@ export class Recorder<T = string> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        new Promise<T>((resolve) => this.waiters.push({ matches, count, resolve })),
+        new Promise<T>((resolve) =>
+          this.waiters.push({ matches, count, seen: seen.length, resolve }),
+        ),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             const what = match instanceof RegExp ? String(match) : 'a matching entry';
