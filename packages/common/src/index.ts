@@ -10,5 +10,6 @@ export * from './frame.js';
 export * from './lines.js';
 export * from './listen.js';
 export * from './preview.js';
+export * from './random.js';
 export * from './reader.js';
 export * from './shutdown.js';

@@ -7,6 +7,7 @@
 // datagram number) alone, not from one generator shared by everything. So the decisions for
 // client 1's 17th datagram to the server are the same whatever the other direction, or another
 // client, did in between, and a learner who reruns with `--seed N` sees the same losses.
+import { seededRandom } from '@socket-lab/common';
 
 /** The faults a proxy applies. Probabilities are in 0..1, times in ms, sizes in bytes. */
 export interface Faults {
@@ -53,19 +54,10 @@ export type Direction = (typeof DIRECTIONS)[number];
 // Random numbers
 
 /**
- * mulberry32: a tiny generator of floats in [0, 1), the same sequence for the same seed.
+ * mulberry32 (common's seededRandom): floats in [0, 1), the same sequence for the same seed.
  * Good enough to pick which datagram to drop; never for anything secret (node:crypto is).
  */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const mulberry32: (seed: number) => () => number = seededRandom;
 
 /**
  * One 32-bit number from several (murmur3's mixing steps over each), so that nearby inputs
