@@ -4,10 +4,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readPeakRss } from '@socket-lab/bench/system';
 import { createHasher } from '../src/digest.js';
 import type { HashName } from '../src/protocol.js';
 
@@ -119,8 +120,7 @@ class Watched {
   /** Reads VmHWM (the kernel's own high-water mark of resident memory). */
   sample(): void {
     try {
-      const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-      this.peakKb = Math.max(this.peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      this.peakKb = Math.max(this.peakKb, readPeakRss(this.child.pid as number) / 1024);
     } catch {
       // gone already: the last sample stands
     }
