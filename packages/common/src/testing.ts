@@ -2,9 +2,11 @@
 // wait for its `listening on …` line to learn the port it got from --port 0, and collect
 // what it printed. Every package's cli and interop tests use these.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { bindUdp } from './listen.js';
 
 /** A resolved path to tsx's loader, so `node --import` finds it from any folder. */
 const TSX = import.meta.resolve('tsx');
@@ -302,4 +304,44 @@ export function hasIPv6(): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(0, '::1', () => server.close(() => resolve(true)));
   });
+}
+
+const udpSockets: dgram.Socket[] = [];
+
+/** A UDP socket bound to port 0 on `host` (no `listening on` line); see closeUdpSockets. */
+export async function boundUdpSocket(host = '127.0.0.1'): Promise<dgram.Socket> {
+  const { socket } = await bindUdp({ host, port: 0, log: null });
+  udpSockets.push(socket);
+  return socket;
+}
+
+/** Closes every socket boundUdpSocket opened (call it in afterEach). */
+export async function closeUdpSockets(): Promise<void> {
+  await Promise.all(
+    udpSockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+  );
+}
+
+/**
+ * Sends `count` datagrams from `socket` to host:port as fast as the socket takes them, 500
+ * in flight at a time; `payload(i)` is the i-th. Some may be dropped on the way when a
+ * receive buffer fills: that is UDP, and a burst test asks only that the server survives.
+ */
+export async function sendBurst(
+  socket: dgram.Socket,
+  to: { host: string; port: number },
+  count: number,
+  payload: (i: number) => string | Buffer,
+): Promise<void> {
+  for (let sent = 0; sent < count; sent += 500) {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(500, count - sent) },
+        (_, i) =>
+          new Promise<void>((resolve) =>
+            socket.send(payload(sent + i), to.port, to.host, () => resolve()),
+          ),
+      ),
+    );
+  }
 }

@@ -3,24 +3,15 @@
 // test.
 import type dgram from 'node:dgram';
 import { once } from 'node:events';
-import { bindUdp } from '@socket-lab/common';
-import { Recorder } from '@socket-lab/common/testing';
+import { boundUdpSocket, closeUdpSockets, Recorder } from '@socket-lab/common/testing';
 import { type EchoServerOptions, serveEcho } from '../src/server.js';
 
 export const HOST = '127.0.0.1';
-const open: dgram.Socket[] = [];
-
 /** Closes every socket the helpers opened (call it in afterEach). */
-export async function closeAll(): Promise<void> {
-  await Promise.all(open.splice(0).map((s) => new Promise<void>((resolve) => s.close(resolve))));
-}
+export const closeAll = closeUdpSockets;
 
 /** A UDP socket bound to port 0 on `host`, closed after the test. */
-export async function boundSocket(host = HOST): Promise<dgram.Socket> {
-  const { socket } = await bindUdp({ host, port: 0, log: null });
-  open.push(socket);
-  return socket;
-}
+export const boundSocket = (host = HOST): Promise<dgram.Socket> => boundUdpSocket(host);
 
 /** An echo server on port 0; its log lines are recorded. */
 export async function startEcho(opts: EchoServerOptions = {}, host = HOST) {

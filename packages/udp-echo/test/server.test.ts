@@ -1,6 +1,6 @@
 // The echo server in-process on 127.0.0.1 port 0, poked with plain dgram sockets: what it
 // answers, what it logs, and the datagrams a naive server would trip over.
-import { hasIPv6 } from '@socket-lab/common/testing';
+import { hasIPv6, sendBurst } from '@socket-lab/common/testing';
 import { UdpRequester } from '@socket-lab/common/udp-request';
 import { afterEach, expect, test } from 'vitest';
 import { describeDatagram } from '../src/server.js';
@@ -103,17 +103,7 @@ test('keeps answering after a burst of 10,000 datagrams', async () => {
   // Sent as fast as the socket takes them. Some may be dropped when a receive buffer
   // fills: that is UDP, and the test only asks that the server survives and answers.
   const BURST = 10_000;
-  for (let sent = 0; sent < BURST; sent += 500) {
-    await Promise.all(
-      Array.from(
-        { length: 500 },
-        (_, i) =>
-          new Promise<void>((resolve) =>
-            client.send(`burst ${sent + i}`, port, HOST, () => resolve()),
-          ),
-      ),
-    );
-  }
+  await sendBurst(client, { host: HOST, port }, BURST, (i) => `burst ${i}`);
   // The server may still be working through the backlog, and our question may be dropped
   // like any datagram: ask the way a UDP client should, with a timeout and retries.
   const asker = await UdpRequester.open(HOST, port);

@@ -3,8 +3,7 @@
 // both after each test.
 import type dgram from 'node:dgram';
 import { once } from 'node:events';
-import { bindUdp } from '@socket-lab/common';
-import { Recorder } from '@socket-lab/common/testing';
+import { boundUdpSocket, closeUdpSockets, Recorder } from '@socket-lab/common/testing';
 import { serveTime } from '../src/server.js';
 import type { TimeFields } from '../src/time-format/strftime.js';
 import { TimeZone } from '../src/time-format/zone.js';
@@ -12,19 +11,11 @@ import { TimeZone } from '../src/time-format/zone.js';
 export const HOST = '127.0.0.1';
 /** 2023-11-14 22:13:20 UTC: every server in these tests says it is this moment. */
 export const FIXED_MS = 1_700_000_000_000;
-const open: dgram.Socket[] = [];
-
 /** Closes every socket the helpers opened (call it in afterEach). */
-export async function closeAll(): Promise<void> {
-  await Promise.all(open.splice(0).map((s) => new Promise<void>((resolve) => s.close(resolve))));
-}
+export const closeAll = closeUdpSockets;
 
 /** A UDP socket bound to port 0 on `host`, closed after the test. */
-export async function boundSocket(host = HOST): Promise<dgram.Socket> {
-  const { socket } = await bindUdp({ host, port: 0, log: null });
-  open.push(socket);
-  return socket;
-}
+export const boundSocket = (host = HOST): Promise<dgram.Socket> => boundUdpSocket(host);
 
 /** A time server on port 0 in `zone`, whose clock stands still at FIXED_MS unless given one. */
 export async function startTime(zone = TimeZone.utc(), host = HOST, clockMs = () => FIXED_MS) {

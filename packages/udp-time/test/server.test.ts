@@ -1,6 +1,6 @@
 // The time server: answerTime's rules as plain function calls, then the server in-process
 // on 127.0.0.1 port 0 with the clock fixed, sent the datagrams a naive server trips over.
-import { hasIPv6 } from '@socket-lab/common/testing';
+import { hasIPv6, sendBurst } from '@socket-lab/common/testing';
 import { UdpRequester } from '@socket-lab/common/udp-request';
 import { afterEach, expect, test } from 'vitest';
 import { answerTime, MAX_ANSWER_BYTES, MAX_FORMAT_BYTES } from '../src/server.js';
@@ -102,21 +102,14 @@ test('keeps answering after a burst of 10,000 datagrams', async () => {
   });
   // As fast as the socket takes them; some may be dropped when a buffer fills, which is
   // UDP. The test asks only that the server survives it and answers afterwards.
-  const BURST = 10_000;
   const formats = ['%c', '', Buffer.from([0xff]), '%Y'.repeat(200), '%f'];
-  for (let sent = 0; sent < BURST; sent += 500) {
-    await Promise.all(
-      Array.from(
-        { length: 500 },
-        (_, i) =>
-          new Promise<void>((resolve) =>
-            client.send(formats[(sent + i) % formats.length] as string, port, HOST, () =>
-              resolve(),
-            ),
-          ),
-      ),
-    );
-  }
+  const BURST = 10_000;
+  await sendBurst(
+    client,
+    { host: HOST, port },
+    BURST,
+    (i) => formats[i % formats.length] as string | Buffer,
+  );
   // The server may still be working through the backlog, and our question may be dropped
   // like any datagram: ask the way a UDP client should, with a timeout and retries.
   const asker = await UdpRequester.open(HOST, port);
