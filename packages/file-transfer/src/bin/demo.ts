@@ -1,7 +1,7 @@
 // `pnpm --filter file-transfer demo`: receiver and sender in one process on a free loopback
-// port. 1) a file sent with its size and digest, checked and renamed into place; 2) a transfer
-// stopped at 8 MiB and sent again: it resumes; 3) the seed's protocol losing a line `quit`.
-// Everything happens in a temp folder that is removed at the end.
+// port. 1) a file sent with its size and digest, checked and renamed into place; 2) the link
+// cut by fault-proxy at 40% of a file, which is sent again and resumes; 3) the seed's protocol
+// losing a line `quit`. Everything happens in a temp folder that is removed at the end.
 import { createCipheriv } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -15,6 +15,7 @@ import {
   onShutdown,
   trackConnections,
 } from '@socket-lab/common';
+import { startFaultProxy } from 'fault-proxy';
 import { sumLine } from '../digest.js';
 import { createProgressDisplay } from '../progress.js';
 import { createReceiver } from '../receiver.js';
@@ -24,6 +25,22 @@ import { sendFiles } from '../sender.js';
 
 const HOST = '127.0.0.1';
 const MiB = 1024 * 1024;
+/** Scene 2's file: small, because the lesson is where it stops, not how fast it goes. */
+const CUT_FILE_BYTES = 10 * MiB;
+/**
+ * fault-proxy --cut-after: 4 MiB of the sender's bytes reach the receiver, then both
+ * connections are reset, at about 40% of the file (the offer and its header come first).
+ * A count of bytes, not a time, so every run is cut at the same byte.
+ */
+const CUT_AFTER_BYTES = 4 * MiB;
+/**
+ * fault-proxy --rate 16M: without it the cut's reset overtakes bytes still queued in the
+ * kernels' buffers, and the receiver keeps however much it had read by then, a different
+ * amount each run. Paced, the receiver reads each slice before the next leaves, so it keeps
+ * all the bytes the proxy let through, every run; 16 MiB/s is slow enough for a busy machine
+ * and still only a quarter of a second for the 4 MiB.
+ */
+const CUT_RATE_BYTES_PER_S = 16 * MiB;
 const receiverSays = waitableLog('  receiver │ ');
 const sender = (line: string) => console.log(`  sender   │ ${line}`);
 
@@ -58,20 +75,31 @@ try {
     sender(`on stdout, as b3sum prints it: ${sumLine('blake3', saved.digest, 'photos.tar')}`);
   await receiverSays.waitFor(/sender #1 disconnected/);
 
-  console.log('\n2. a transfer stopped at 8 MiB (as Ctrl+C would), then sent again: it resumes');
-  const backup = await writeSampleFile(path.join(dir, 'backup.img'), 24 * MiB);
-  const stop = new AbortController();
+  // The sender reports more sent than arrived (what sat in buffers died with the link): the
+  // receiver's count is the one a resume starts from, and the title says so.
+  console.log(
+    `\n2. fault-proxy --cut-after ${CUT_AFTER_BYTES / MiB}M cuts the link at 40%; sent again, it resumes from what arrived`,
+  );
+  const backup = await writeSampleFile(path.join(dir, 'backup.img'), CUT_FILE_BYTES);
   const quiet = { host: HOST, port, log: (line: string) => sender(line.replace(`${dir}/`, '')) };
-  await sendFiles([backup], {
-    ...quiet,
-    signal: stop.signal,
-    onProgress: (p) => p.done >= 8 * MiB && stop.abort(),
+  // The proxy sits between sender and receiver, and neither knows. Its reset is a network
+  // failing mid-file (Ctrl+C on the sender ends the same way, politely).
+  const proxy = await startFaultProxy({
+    to: { host: HOST, port },
+    faults: { cutAfterBytes: CUT_AFTER_BYTES, rateBytesPerSecond: CUT_RATE_BYTES_PER_S },
+    seed: 1, // --cut-after and --rate draw no random numbers; a fixed seed keeps it replayable
   });
+  // Both ends hear of the reset at once; the sender's line waits for the receiver's, so
+  // they print in the same order every run.
+  const later: string[] = [];
+  await sendFiles([backup], { ...quiet, port: proxy.port, log: (line) => later.push(line) });
   await receiverSays.waitFor(/sender #2 disconnected/);
+  await proxy.close();
+  for (const line of later) quiet.log(line);
   sender(
     `in ${path.basename(out)}/: ${(await fs.readdir(out)).join(', ')} (hidden, not mistaken for a file)`,
   );
-  await sendFiles([backup], quiet);
+  await sendFiles([backup], quiet); // straight to the receiver: the link is back
   await receiverSays.waitFor(/sender #3 disconnected/);
   await closeServer(server, open);
 
