@@ -8,6 +8,7 @@ import { spawnCli, spawnProgram, startServer, waitForListening } from '@socket-l
 import { expect, test } from 'vitest';
 import { ReceiverLink } from '../src/link.js';
 import { partialName } from '../src/names.js';
+import { PREAMBLE_BYTES } from '../src/protocol.js';
 import { sendFiles } from '../src/sender.js';
 import { sweepPartials } from '../src/store.js';
 import {
@@ -17,6 +18,7 @@ import {
   makeFile,
   startProxy,
   startReceiver,
+  startStallingProxy,
   tempDir,
 } from './helpers.js';
 
@@ -158,30 +160,33 @@ test('a sender killed mid-file (SIGKILL) leaves no file; resume completes it', a
 // Ctrl+C on the sender: it says it was interrupted, exits 0, and the receiver keeps a partial.
 test('a sender stopped by Ctrl+C exits 0 and leaves a resumable partial', async () => {
   const { port, dir, log } = await startReceiver();
-  // The proxy holds the flow after 2 MiB, so the sender is surely mid-file at the signal.
-  const proxy = await startProxy(port, { gate: 2 * MiB });
+  // fault-proxy stalls the flow after 2 MiB, so the sender is surely mid-file at the signal.
+  const proxy = await startStallingProxy(port, 2 * MiB);
   const file = path.join(await tempDir(), 'stopped.bin');
   await makeFile(file, 32 * MiB);
   const sender = spawnCli(PACKAGE_DIR, 'src/bin/client.ts', ['--port', String(proxy.port), file]);
-  await proxy.reached;
+  await proxy.stalled;
   sender.child.kill('SIGINT');
   await sender.waitFor(/stopped\.bin: interrupted after .*; send it again to resume/, 'stderr');
-  proxy.open();
   expect(await sender.waitForExit()).toBe(0);
+  // A stalled proxy passes on no goodbye: closing it ends the receiver's side too.
+  await proxy.close();
   await log.waitFor(/connection lost after .* of stopped\.bin/);
   expect(await listAll(dir)).toEqual([partialName('stopped.bin')]);
 });
 
 // A receiver process killed mid-file: the sender reports the lost connection; the CLI exits 1 when it cannot connect.
 // Ctrl+C can land while the sender reads the file: the write that follows must not wait for
-// a socket that will not drain (the proxy holds everything after the preamble).
+// a socket that will not drain. fault-proxy stalls both ways at its limit, so the limit is one
+// byte past our preamble: the receiver's preamble comes back, and everything after it is held.
 test('a write made after the stop returns at once, even into a full socket', async () => {
   const { port } = await startReceiver();
-  const proxy = await startProxy(port, { gate: 5 });
+  const proxy = await startStallingProxy(port, PREAMBLE_BYTES + 1);
   const link = await ReceiverLink.open({ host: HOST, port: proxy.port, timeoutMs: 20_000 });
   const stop = new AbortController();
   stop.abort();
   await link.write(Buffer.alloc(64 * MiB), stop.signal); // more than the socket buffers hold
+  await proxy.stalled; // the write did reach the proxy, and is held there
   link.socket.destroy();
 });
 

@@ -1,6 +1,8 @@
 // Test helpers: temp folders that clean themselves up, generated files (streamed, never whole
 // in memory), an in-process receiver whose log lines a test can wait for (common's Recorder),
-// a hand-written client for bytes our sender would never send, and a proxy between the two.
+// a hand-written client for bytes our sender would never send, and proxies between the two:
+// fault-proxy where it has the fault, a hand-made one for the faults it does not (a byte
+// flipped in a TCP stream, the receiver's answers held back).
 import { createCipheriv, createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
@@ -10,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { closeServer, SocketReader, trackConnections } from '@socket-lab/common';
 import { Recorder } from '@socket-lab/common/testing';
+import { startFaultProxy } from 'fault-proxy';
 import { afterEach } from 'vitest';
 import { createHasher } from '../src/digest.js';
 import {
@@ -129,44 +132,49 @@ export async function rawSend(port: number, name: string, content: Buffer) {
 }
 
 /**
- * A TCP proxy on 127.0.0.1:0 in front of `port`. `alter` may change each chunk going to the
- * receiver (it gets the chunk and the stream offset of its first byte). `gate` stops
- * forwarding towards the receiver once that many bytes have passed, until `open()`.
- * `holdAnswers` keeps the receiver's first bytes back until that many have come, then
- * delivers them in one write: what a slow reader or a busy network does now and then.
+ * fault-proxy (`--stall-after BYTES`) in front of `port`: after `bytes` towards the receiver
+ * it forwards nothing more, either way, and closes nothing, as a hung network would.
+ * `stalled` resolves when it stops; `close()` (also run after the test) ends both connections,
+ * so the receiver sees the sender go.
+ */
+export async function startStallingProxy(port: number, bytes: number) {
+  let stop: () => void = () => {};
+  const stalled = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const proxy = await startFaultProxy({
+    to: { host: HOST, port },
+    faults: { stallAfterBytes: bytes },
+    seed: 1, // --stall-after draws no random numbers; fixed anyway, so a run can be replayed
+    onEvent: (event) => {
+      if (event.kind === 'stall') stop();
+    },
+  });
+  cleanups.push(() => proxy.close());
+  return { port: proxy.port, stalled, close: () => proxy.close() };
+}
+
+/**
+ * A TCP proxy on 127.0.0.1:0 in front of `port`, for what fault-proxy does not do. `alter`
+ * may change each chunk going to the receiver (it gets the chunk and the stream offset of
+ * its first byte). `holdAnswers` keeps the receiver's first bytes back until that many have
+ * come, then delivers them in one write: what a slow reader or a busy network does now and then.
  */
 export async function startProxy(
   port: number,
   opts: {
     alter?: (chunk: Buffer, offset: number) => Buffer;
-    gate?: number;
     holdAnswers?: number;
   } = {},
 ) {
-  let gateReached: () => void = () => {};
-  const reached = new Promise<void>((resolve) => {
-    gateReached = resolve;
-  });
-  const held: { client: net.Socket; upstream: net.Socket; rest: Buffer }[] = [];
-  let gated = opts.gate !== undefined;
   const server = net.createServer((client) => {
     const upstream = net.connect(port, HOST);
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.resetAndDestroy());
     let offset = 0;
     client.on('data', (chunk: Buffer) => {
-      let out = opts.alter ? opts.alter(chunk, offset) : chunk;
+      const out = opts.alter ? opts.alter(chunk, offset) : chunk;
       offset += chunk.length;
-      if (gated && opts.gate !== undefined && offset >= opts.gate) {
-        const keep = out.length - (offset - opts.gate);
-        upstream.write(out.subarray(0, keep));
-        out = out.subarray(keep);
-        client.pause();
-        held.push({ client, upstream, rest: out });
-        gated = false;
-        gateReached();
-        return;
-      }
       upstream.write(out);
     });
     client.on('end', () => upstream.end());
@@ -183,16 +191,5 @@ export async function startProxy(
   server.listen(0, HOST);
   await once(server, 'listening');
   cleanups.push(() => void server.close());
-  return {
-    port: (server.address() as AddressInfo).port,
-    /** Resolves once the gate has stopped the flow. */
-    reached,
-    /** Lets the held bytes, and everything after them, through. */
-    open: () => {
-      for (const h of held.splice(0)) {
-        h.upstream.write(h.rest);
-        h.client.resume();
-      }
-    },
-  };
+  return { port: (server.address() as AddressInfo).port };
 }
