@@ -6,7 +6,9 @@
 // request loop udp-time's client shares (askEach, in common/src/udp-request.ts); what is
 // left here is what is the echo's own: the line rules, the echo check, the report.
 // Run: pnpm --filter udp-echo client      (with `pnpm --filter udp-echo start` running)
-import { previewBytes } from '@socket-lab/common';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { formatHostPort, previewBytes } from '@socket-lab/common';
 import {
   askEach,
   UDP_RETRIES,
@@ -102,4 +104,39 @@ function summary(r: EchoClientResult): string {
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Seed 001's client: each line goes out as one datagram, and nothing is waited for. It
+ * cannot tell whether anyone received it: UDP has no connection, and a datagram sent to a
+ * port where nobody listens vanishes as quietly as one that arrived. Empty lines are
+ * skipped; `exit` stops. Returns how many datagrams were sent.
+ */
+export async function sendEach(opts: {
+  host: string;
+  port: number;
+  lines: AsyncIterable<string>;
+  out?: (line: string) => void;
+}): Promise<number> {
+  const out = opts.out ?? console.log;
+  const socket = dgram.createSocket(net.isIPv6(opts.host) ? 'udp6' : 'udp4');
+  socket.on('error', (err) => out(`socket error: ${err.message}`));
+  let sent = 0;
+  try {
+    for await (const line of opts.lines) {
+      if (line === 'exit') break;
+      if (line === '') continue;
+      const bytes = Buffer.from(line);
+      await new Promise<void>((resolve, reject) =>
+        socket.send(bytes, opts.port, opts.host, (err) => (err ? reject(err) : resolve())),
+      );
+      sent += 1;
+      out(
+        `sent ${bytes.length} ${bytes.length === 1 ? 'byte' : 'bytes'} to ${formatHostPort(opts.host, opts.port)} (no answer expected)`,
+      );
+    }
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+  return sent;
 }

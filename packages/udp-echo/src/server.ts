@@ -20,6 +20,8 @@ export interface EchoServerOptions {
    * drops the rest of it, with no error and no way to read it later.
    */
   bufferBytes?: number;
+  /** `false`: print each datagram and answer nothing, as seed 001's UDP server does. */
+  reply?: boolean;
   /** Where each datagram's log line goes; `null` logs nothing (for benchmarks). */
   log?: ((line: string) => void) | null;
 }
@@ -35,6 +37,7 @@ export function serveEcho(socket: dgram.Socket, opts: EchoServerOptions = {}): v
   socket.on('message', (data, rinfo) => {
     if (log)
       log(describeDatagram(data, formatHostPort(rinfo.address, rinfo.port), opts.bufferBytes));
+    if (opts.reply === false) return; // seed 001: the sender never learns we exist
     // recvfrom() told us who sent it; sendto() that address. An empty datagram is a real
     // datagram (8 bytes of UDP header and no payload), and its echo is empty too. A send
     // that fails comes back as an 'error' event, logged above: the server carries on.

@@ -12,6 +12,40 @@ afterEach(async () => {
   await closeAll();
 });
 
+test('seed 001 in TypeScript: --no-reply prints and answers nothing; --no-wait sends and cannot tell', async () => {
+  // Checks the lesson "UDP has no connection": the sender exits 0 with the server silent,
+  // and exits 0 the same way when nobody is there at all.
+  const server = await startServer(PKG, 'src/bin/start.ts', ['--no-reply']);
+  stops.push(() => server.proc.kill());
+  const watcher = await boundSocket(); // did any answer come back? (a port nobody uses next)
+  let answers = 0;
+  watcher.on('message', () => {
+    answers += 1;
+  });
+  const sent = await runToEnd(
+    PKG,
+    'src/bin/client.ts',
+    ['--no-wait', '--port', String(server.port)],
+    {
+      input: 'hi\n\nthere\nexit\nnot sent\n',
+    },
+  );
+  expect(sent.code).toBe(0);
+  expect(sent.stdout).toBe(
+    `sent 2 bytes to 127.0.0.1:${server.port} (no answer expected)\nsent 5 bytes to 127.0.0.1:${server.port} (no answer expected)\n`,
+  );
+  await server.proc.waitFor(/5 bytes from 127\.0\.0\.1:\d+: there\n/);
+  expect(server.proc.stdout).not.toMatch(/not sent/);
+  const nobody = watcher.address().port; // bound by us, read by nobody
+  const lost = await runToEnd(PKG, 'src/bin/client.ts', ['--no-wait', '--port', String(nobody)], {
+    input: 'anyone?\n',
+  });
+  expect(lost.code).toBe(0);
+  expect(lost.stdout).toBe(`sent 7 bytes to 127.0.0.1:${nobody} (no answer expected)\n`);
+  expect(answers).toBe(1); // only our own datagram, delivered to the socket nobody reads
+  expect(await server.proc.stop('SIGTERM')).toBe(0);
+});
+
 test('start and client: piped lines come back, then SIGTERM stops the server with code 0', async () => {
   // Checks the whole path a user takes: two real processes, stdin piped, SIGTERM at the end.
   const server = await startServer(PKG, 'src/bin/start.ts', ['--upper']);

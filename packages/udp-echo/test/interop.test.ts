@@ -77,6 +77,25 @@ test.skipIf(!python)(
 );
 
 test.skipIf(!python)(
+  "seed 001's client against --no-reply: the datagrams arrive, and no answer is sent",
+  async () => {
+    // Checks our seed-001 server mode against the seed's own send-only client.
+    const { port, log, socket } = await startEcho({ reply: false });
+    let sentBack = 0;
+    const send = socket.send.bind(socket);
+    socket.send = ((...args: Parameters<typeof socket.send>) => {
+      sentBack += 1;
+      return send(...args);
+    }) as typeof socket.send;
+    const seed = await runSeed('seed001_udp_client.py', [HOST, String(port)], 'one\ntwo\n');
+    expect(seed.code).toBe(0);
+    await log.waitFor(/ from /, 2);
+    expect(log.entries.map((l) => l.replace(/^.*: /, ''))).toEqual(['one', 'two']);
+    expect(sentBack).toBe(0);
+  },
+);
+
+test.skipIf(!python)(
   "our client against seed 001's server, which never answers: reported lost",
   async () => {
     // Checks that a server which only receives looks like loss to our client.

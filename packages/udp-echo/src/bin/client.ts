@@ -3,7 +3,7 @@
 // got no answer.
 import { readLines, runCli } from '@socket-lab/common';
 import { closeOnShutdown, readRetryFlags, retryFlagSpecs } from '@socket-lab/common/udp-request';
-import { runEchoClient } from '../client.js';
+import { runEchoClient, sendEach } from '../client.js';
 
 const spec = {
   usage: 'pnpm --filter udp-echo client',
@@ -13,7 +13,13 @@ const spec = {
   portHelp: 'port to send to',
   summary: 'Sends each line as one UDP datagram and prints its echo; resends when no answer comes.',
   defaultPort: 8888,
-  flags: retryFlagSpecs({ answer: 'the echo', giveUp: 'calling a message lost' }),
+  flags: {
+    ...retryFlagSpecs({ answer: 'the echo', giveUp: 'calling a message lost' }),
+    'no-wait': {
+      type: 'boolean',
+      description: "send each line and wait for nothing, like seed 001's client",
+    },
+  },
   notes: [
     'empty lines are skipped; a line "exit" quits without being sent.',
     "example: printf 'hello\\nworld\\n' | pnpm --filter udp-echo client",
@@ -21,6 +27,10 @@ const spec = {
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
+  if (flags['no-wait']) {
+    await sendEach({ host, port, lines: readLines({ prompt: '>> ' }) });
+    return 0; // nothing can tell us whether anyone got them
+  }
   const result = await runEchoClient({
     host,
     port,

@@ -1,4 +1,4 @@
-// `pnpm --filter udp-echo start [--upper] [--buffer BYTES] [--quiet]`: the UDP echo server
+// `pnpm --filter udp-echo start [--upper] [--buffer BYTES] [--no-reply] [--quiet]`: the UDP echo server
 // of seeds 001/002/003. Runs until Ctrl+C.
 import { bindUdp, onShutdown, runCli, toInteger } from '@socket-lab/common';
 import { serveEcho } from '../server.js';
@@ -20,6 +20,10 @@ const spec = {
       valueName: 'BYTES',
       description: 'log what recvfrom(BYTES) would keep and drop, e.g. 1024 (seed 003)',
     },
+    'no-reply': {
+      type: 'boolean',
+      description: "print each datagram and answer nothing, like seed 001's server",
+    },
     quiet: {
       type: 'boolean',
       description: 'log nothing per datagram (for benchmarks)',
@@ -32,6 +36,11 @@ await runCli(spec, async ({ host, port, flags }) => {
   const bufferBytes =
     flags.buffer === undefined ? undefined : toInteger(flags.buffer, '--buffer', 1, 65_535);
   const { socket } = await bindUdp({ host, port });
-  serveEcho(socket, { upper: flags.upper, bufferBytes, log: flags.quiet ? null : console.log });
+  serveEcho(socket, {
+    upper: flags.upper,
+    bufferBytes,
+    reply: !flags['no-reply'],
+    log: flags.quiet ? null : console.log,
+  });
   onShutdown(() => new Promise<void>((resolve) => socket.close(() => resolve())));
 });
