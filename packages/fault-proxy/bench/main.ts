@@ -7,6 +7,7 @@
 //   UDP: K senders doing round trips one at a time, round trips/s and their times;
 // then fault-proxy's memory (RSS) idle and at its peak, and its CPU while it forwarded.
 import { fileURLToPath } from 'node:url';
+import { type BenchRow, compare, printJson, REPORT_FLAGS } from '@socket-lab/bench/report';
 import { formatRatio, percentile } from '@socket-lab/bench/stats';
 import { CLOCK_TICKS, readCpuTicks, readRss } from '@socket-lab/bench/system';
 import { markdownTable } from '@socket-lab/bench/table';
@@ -45,6 +46,7 @@ const spec = {
       default: '0.5',
       description: 'a UDP answer later than this counts as lost',
     },
+    ...REPORT_FLAGS,
   },
   notes: [
     '--host picks the loopback address everything binds (127.0.0.1 or ::1); --port is not used.',
@@ -69,11 +71,18 @@ interface Path {
 }
 
 await runCli(spec, async ({ host, flags }) => {
-  const size = toBytes(flags.size, '--size');
+  // --quick: a small run with the same paths; --json: the tables go to stderr, and stdout
+  // gets one JSON document, the last line `pnpm bench --quick` reads.
+  const quick = flags.quick;
+  const size = toBytes(quick ? '32M' : flags.size, '--size');
   if (size < 1) throw new UsageError('--size must be at least 1 byte');
-  const senderCounts = flags.senders.split(',').map((s) => toInteger(s, '--senders', 1, 256));
-  const requests = toInteger(flags.requests, '--requests', 1, 1_000_000);
-  const rounds = toInteger(flags.rounds, '--rounds', 1, 100);
+  const senderCounts = (quick ? '1' : flags.senders)
+    .split(',')
+    .map((s) => toInteger(s, '--senders', 1, 256));
+  const requests = toInteger(quick ? '500' : flags.requests, '--requests', 1, 1_000_000);
+  const rounds = toInteger(quick ? '2' : flags.rounds, '--rounds', 1, 100);
+  const stdout = console.log;
+  if (flags.json) console.log = console.error;
   const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
   const pkg = fileURLToPath(new URL('..', import.meta.url));
 
@@ -170,6 +179,41 @@ await runCli(spec, async ({ host, flags }) => {
       console.log(line);
     }
     const lost = paths.flatMap((p) => [...p.udp.values()].flat()).reduce((n, f) => n + f.lost, 0);
+    if (flags.json) {
+      console.log = stdout;
+      const median = (xs: number[]) =>
+        percentile(
+          [...xs].sort((a, b) => a - b),
+          0.5,
+        );
+      const rows: BenchRow[] = paths.map((p) => ({
+        name: p.name,
+        figures: Object.fromEntries([
+          ['TCP MB/s', median(p.tcp)],
+          ...senderCounts.map((k) => [
+            `UDP round trips/s, ${k} sender${k === 1 ? '' : 's'}`,
+            median((p.udp.get(k) ?? []).map((f) => f.answered / f.seconds)),
+          ]),
+        ]),
+      }));
+      const udpFigure = (k: number) => `UDP round trips/s, ${k} sender${k === 1 ? '' : 's'}`;
+      printJson({
+        bench: 'fault-proxy',
+        params: { size, senders: senderCounts, requests, rounds, quick },
+        rows,
+        comparisons: [
+          compare(rows, { figure: 'TCP MB/s', row: 'fault-proxy', anchor: 'direct', goal: 0.6 }),
+          ...senderCounts.map((k) =>
+            compare(rows, {
+              figure: udpFigure(k),
+              row: 'fault-proxy',
+              anchor: 'direct',
+              goal: 0.5,
+            }),
+          ),
+        ],
+      });
+    }
     return lost > 0 ? 1 : 0;
   } finally {
     for (const proc of started) proc.kill();

@@ -29,3 +29,22 @@ test('bench: TCP and UDP, direct, the floor and fault-proxy, with tiny numbers; 
   const bad = await runToEnd(PKG, 'bench/main.ts', ['--senders', '0']);
   expect(bad.code).toBe(2);
 });
+
+test('bench --quick --json: one JSON line, fault-proxy against direct with the goals', async () => {
+  // What `pnpm bench --quick` reads: stdout is one JSON document and nothing else.
+  const r = await runToEnd(PKG, 'bench/main.ts', ['--quick', '--json'], { timeoutMs: 60_000 });
+  expect(r.code).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const doc = JSON.parse(lines[0] ?? '');
+  expect(doc.rows.map((row: { name: string }) => row.name)).toEqual([
+    'direct',
+    'floor (bare proxy)',
+    'fault-proxy',
+  ]);
+  expect(doc.comparisons).toMatchObject([
+    { figure: 'TCP MB/s', row: 'fault-proxy', anchor: 'direct', goal: 0.6 },
+    { figure: 'UDP round trips/s, 1 sender', row: 'fault-proxy', anchor: 'direct', goal: 0.5 },
+  ]);
+  expect(doc.machine.cores).toBeGreaterThan(0);
+}, 90_000);
