@@ -180,6 +180,11 @@ test('bad flags are one line on stderr and exit 2', async () => {
     stderr:
       'sticky-packets client: --framing is for TCP: over UDP each datagram is already one message (see --help)\n',
   });
+  const none = await runToEnd(PKG, START, ['--max-message', '0']);
+  expect(none).toMatchObject({
+    code: 2,
+    stderr: 'sticky-packets start: --max-message must be at least 1 byte (see --help)\n',
+  });
 });
 
 test('demo: shows the merge, the split, the framed fix, the path cutting, UDP; exits 0', async () => {

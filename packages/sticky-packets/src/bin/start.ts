@@ -96,6 +96,8 @@ async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promis
   const readBytes = toBytes(flags.buffer, '--buffer');
   if (readBytes < 1) throw new UsageError('--buffer must be at least 1 byte');
   const maxMessageBytes = toBytes(flags['max-message'], '--max-message');
+  // 0 used to fall back to the default in silence; a limit of no bytes is surely a mistake.
+  if (maxMessageBytes < 1) throw new UsageError('--max-message must be at least 1 byte');
   if (maxMessageBytes > 0xffff_ffff) {
     throw new UsageError(`--max-message must be at most 4G - 1 (what 4 bytes can say)`);
   }
