@@ -6,7 +6,6 @@ import {
   bindUdp,
   closeServer,
   DEFAULT_MAX_FRAME_BYTES,
-  FatalError,
   listenTcp,
   onShutdown,
   type ParsedCli,
