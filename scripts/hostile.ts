@@ -62,7 +62,7 @@ const TARGETS: Target[] = [
     ],
     probes: [...COMMON_PROBES, 'partial-spam'],
   },
-  { name: 'socket-basics', args: () => [], probes: COMMON_PROBES },
+  { name: 'socket-basics', args: () => ['--idle-timeout', '3'], probes: COMMON_PROBES },
 ];
 
 interface Sample {
