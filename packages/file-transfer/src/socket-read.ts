@@ -44,10 +44,11 @@ export interface ByteReader {
 }
 
 /**
- * Four slots take turns: the disk writes what one holds while the socket fills the next, and
- * a slot is read into again only once all its bytes have been taken.
+ * Two slots take turns: the disk writes what one holds while the socket fills the other, and a
+ * slot is read into again only once all its bytes have been taken. Few and large, because each
+ * chunk costs a trip to libuv's thread pool and back on its way to the disk.
  */
-export const RING_SLOTS = 4;
+export const RING_SLOTS = 2;
 
 /**
  * Reads an accepted socket (from a server made with `pauseOnConnect: true`) into `windowBytes`

@@ -97,8 +97,8 @@ describe.each(ways)('%s', (_, wrap, kind) => {
     expect(got.largest).toBeLessThanOrEqual(256 * 1024);
   });
 
-  // Frames, raw bytes and a preamble, cut into slots of 4 bytes (a 16-byte window): each read
-  // takes exactly its bytes, across as many slots as they span.
+  // Frames, raw bytes and a preamble, cut into slots of a few bytes (a 16-byte window): each
+  // read takes exactly its bytes, across as many slots as they span.
   test('frames and file bytes come apart exactly, across tiny buffers', async () => {
     const { peer, reader } = await connected(wrap, 16);
     const frame = (text: string) => {
