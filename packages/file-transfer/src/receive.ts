@@ -31,8 +31,7 @@ export interface ReceiveOptions {
 /** After a file: the 'next' one, or the sender 'ended' cleanly, or this one is 'closing'. */
 export type AfterFile = 'next' | 'ended' | 'closing';
 
-/** Receives the next file on `conn`, from OFFER to RESULT. Throws ProtocolError or FrameError
- * on bytes that break the protocol (receiver.ts answers those). */
+/** Receives the next file on `conn`, from OFFER to RESULT; throws on a broken protocol. */
 export async function receiveFile(conn: Connection, opts: ReceiveOptions): Promise<AfterFile> {
   // 1. The offer. A FIN here, between two files, is a clean goodbye, not an error.
   const offer = await conn.read('offer', true);
@@ -111,6 +110,8 @@ export async function receiveFile(conn: Connection, opts: ReceiveOptions): Promi
     const done = cut ? null : await conn.read('done', true).catch(nullIfCut);
     if (!done) {
       const where = `${formatBytes(held)} of ${name} (${formatBytes(offer.size)})`;
+      await closePartial(partial); // free for a resume before we say so: one may come at once
+      opts.busy.delete(name);
       say(`connection lost after ${where}; kept ${partialName(name)} for resume`);
       conn.socket.end();
       return 'closing';
