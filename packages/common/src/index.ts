@@ -4,6 +4,7 @@ export * from './address.js';
 export * from './args.js';
 export * from './cli.js';
 export * from './connect.js';
+export * from './deadline.js';
 export * from './errors.js';
 export * from './fd-limit.js';
 export * from './frame.js';

@@ -12,13 +12,14 @@
 //   --grace S            how long a peer that was told to go has to close, then destroy()
 //
 // "Told" is one line of text, then FIN (end()). A peer may ignore both and keep sending, so
-// the grace is a plain timer started at that moment. socket.setTimeout() would not do: it
-// starts again with every byte that moves, and a peer that keeps sending would never go.
+// the grace is a plain timer started at that moment (common's destroyAfter, src/deadline.ts).
+// socket.setTimeout() would not do: it starts again with every byte that moves, and a peer
+// that keeps sending would never go.
 // Meanwhile what the peer sends is read and dropped, up to DROP_BYTES, so that a polite
 // peer's FIN is seen at once. Past that the socket stays paused: the kernel holds the rest,
 // TCP's flow control stops the peer, and it costs us nothing until the deadline.
 import type net from 'node:net';
-import { formatPeer, READ_WINDOW_BYTES, type SocketReader } from '@socket-lab/common';
+import { destroyAfter, formatPeer, READ_WINDOW_BYTES, type SocketReader } from '@socket-lab/common';
 import type { ReceiverEvent } from './log.js';
 
 /** As tcp-echo: no limit on clients unless asked (0). */
@@ -109,16 +110,10 @@ export class ReceiverLimits {
   tell(socket: net.Socket, why: Why, notice: string): void {
     this.report({ type: 'limit', ...why });
     socket.end(notice);
-    if (this.closeGraceMs <= 0) {
-      socket.destroy();
-      return;
-    }
-    const deadline = setTimeout(() => {
+    destroyAfter(socket, this.closeGraceMs, () => {
       const message = `still open ${this.closeGraceMs / 1000} s after being told: destroyed`;
       this.report({ type: 'limit', conn: why.conn, limit: 'grace', message });
-      socket.destroy();
-    }, this.closeGraceMs);
-    socket.once('close', () => clearTimeout(deadline));
+    });
   }
 }
 

@@ -2,8 +2,10 @@
 // the client's; a client that never sends it would hold its socket (and a file descriptor)
 // for good, and a server started without --forever would never exit. So the client gets a
 // grace period, counted from our FIN whatever it does meanwhile (a timer that restarted on
-// activity would never end for a client that keeps sending), then destroy().
+// activity would never end for a client that keeps sending), then destroy(). The deadline
+// itself is common's closeWithDeadline (common/src/deadline.ts), shared with tcp-echo.
 import type net from 'node:net';
+import { closeWithDeadline } from '@socket-lab/common';
 
 /** 2 s for the client to close its side after ours, as Ctrl+C's grace (common's SHUTDOWN_GRACE_MS). */
 export const CLOSE_GRACE_MS = 2_000;
@@ -20,19 +22,6 @@ export const CLOSING_READ_LIMIT_BYTES = 64 * 1024;
  * open (0: at once), or as soon as it has sent more than CLOSING_READ_LIMIT_BYTES. Calling it
  * again on a closing socket changes nothing.
  */
-export function closeWithDeadline(socket: net.Socket, graceMs = CLOSE_GRACE_MS): void {
-  if (socket.writableEnded || socket.destroyed) return;
-  socket.end();
-  if (graceMs <= 0) {
-    socket.destroy();
-    return;
-  }
-  let dropped = 0;
-  socket.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > CLOSING_READ_LIMIT_BYTES) socket.destroy();
-  });
-  socket.resume();
-  const deadline = setTimeout(() => socket.destroy(), graceMs);
-  socket.once('close', () => clearTimeout(deadline));
+export function closeClient(socket: net.Socket, graceMs = CLOSE_GRACE_MS): void {
+  closeWithDeadline(socket, { graceMs, readLimitBytes: CLOSING_READ_LIMIT_BYTES });
 }

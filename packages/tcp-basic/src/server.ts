@@ -8,7 +8,7 @@
 // Run: pnpm --filter tcp-basic start      Poke: nc 127.0.0.1 31500
 import net from 'node:net';
 import { formatPeer, previewBytes, watchFdLimit } from '@socket-lab/common';
-import { CLOSE_GRACE_MS, closeWithDeadline } from './close.js';
+import { CLOSE_GRACE_MS, closeClient } from './close.js';
 
 import { ASK_READ_BYTES, GREET_READ_BYTES, type Mode, SERVER_MESSAGES } from './protocol.js';
 import { readOnce } from './read-once.js';
@@ -61,7 +61,7 @@ export function createBasicServer(opts: BasicServerOptions = {}): net.Server {
       })
       // Step 6: close. end() sends FIN after what we wrote; the client then has graceMs to
       // close its side before we stop waiting (src/close.ts).
-      .finally(() => closeWithDeadline(socket, graceMs));
+      .finally(() => closeClient(socket, graceMs));
   });
   server.on('error', (err) => log(`server error: ${err.message}`));
   watchFdLimit(server, log, 'or accept fewer clients at once');

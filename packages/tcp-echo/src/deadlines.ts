@@ -11,6 +11,7 @@
 // after that. A grace period that restarts on activity (setTimeout again) never ends for a
 // client that keeps sending, and we would read and drop its bytes forever.
 import type net from 'node:net';
+import { closeWithDeadline } from '@socket-lab/common';
 
 /**
  * 256 KiB: what a client told to go may still send before it is cut off at once. We read
@@ -41,21 +42,9 @@ export function idleClock(idleMs: number, onIdle: () => void): IdleClock {
  * Ends our side politely: the notice (if any), then FIN after everything queued. Reading goes
  * on, so that the client's FIN is seen and the socket freed, but the client is destroyed
  * `graceMs` after this call whatever it does (0: at once), or as soon as it sends more than
- * CLOSING_READ_LIMIT_BYTES. Calling it again on a closing socket changes nothing.
+ * CLOSING_READ_LIMIT_BYTES (common's closeWithDeadline, shared with tcp-basic). Calling it
+ * again on a closing socket changes nothing.
  */
-export function closeWithDeadline(socket: net.Socket, notice: string, graceMs: number): void {
-  if (socket.writableEnded || socket.destroyed) return;
-  socket.end(notice);
-  if (graceMs <= 0) {
-    socket.destroy();
-    return;
-  }
-  let dropped = 0;
-  socket.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > CLOSING_READ_LIMIT_BYTES) socket.destroy();
-  });
-  socket.resume();
-  const deadline = setTimeout(() => socket.destroy(), graceMs);
-  socket.once('close', () => clearTimeout(deadline));
+export function closeClient(socket: net.Socket, notice: string, graceMs: number): void {
+  closeWithDeadline(socket, { notice, graceMs, readLimitBytes: CLOSING_READ_LIMIT_BYTES });
 }

@@ -18,7 +18,7 @@
 // Like the seed, we do not notice a client that gives up while it waits: nothing reads its
 // socket, so its FIN or reset is found when its turn comes.
 import type net from 'node:net';
-import { closeWithDeadline } from './deadlines.js';
+import { closeClient } from './deadlines.js';
 
 /** The line of clients waiting for their turn. */
 export interface Turns {
@@ -67,7 +67,7 @@ export function takeTurns(log: (line: string) => void): Turns {
     dismiss(notice, graceMs) {
       for (const { socket, peer } of line.splice(0)) {
         log(`${peer} was never served: server shutting down`);
-        closeWithDeadline(socket, notice, graceMs);
+        closeClient(socket, notice, graceMs);
       }
     },
   };

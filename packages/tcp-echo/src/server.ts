@@ -7,7 +7,7 @@
 // Run: pnpm --filter tcp-echo start    Poke: nc 127.0.0.1 8888
 import net from 'node:net';
 import { formatPeer, previewBytes, watchFdLimit } from '@socket-lab/common';
-import { closeWithDeadline, idleClock } from './deadlines.js';
+import { closeClient, idleClock } from './deadlines.js';
 
 import { takeTurns } from './one-at-a-time.js';
 import { ExitDetector, GREETING, NOTICES, ONE_AT_A_TIME_GREETING } from './protocol.js';
@@ -70,7 +70,7 @@ export function createEchoServer(opts: EchoServerOptions = {}): EchoServer {
     if (maxClients > 0 && sessions.size + (turns?.waiting ?? 0) >= maxClients) {
       log(`refused ${peer}: server full (${sessions.size} online)`);
       socket.on('error', () => {}); // it may reset before it reads the notice; nothing to do
-      closeWithDeadline(socket, NOTICES.full(maxClients), graceMs);
+      closeClient(socket, NOTICES.full(maxClients), graceMs);
       return;
     }
     if (turns) turns.admit(socket, peer, () => serve(socket, peer));
@@ -91,7 +91,7 @@ export function createEchoServer(opts: EchoServerOptions = {}): EchoServer {
     const close = (why: string, notice = '', grace = graceMs) => {
       reason ||= why;
       idle.stop();
-      closeWithDeadline(socket, notice, grace); // a deadline that activity does not extend
+      closeClient(socket, notice, grace); // a deadline that activity does not extend
     };
     sessions.set(socket, close);
     log(`client #${id} connected from ${peer} (${sessions.size} online)`);
