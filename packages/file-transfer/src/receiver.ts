@@ -7,7 +7,7 @@
 // timer), partial files (--max-partials, --keep-partial); and no log line it shaped can drive
 // the terminal that shows it.
 import net from 'node:net';
-import { formatPeer } from '@socket-lab/common';
+import { destroyAfter, formatPeer } from '@socket-lab/common';
 import { Connection } from './connection.js';
 import { partialName } from './names.js';
 import { checkPreamble, encodeMessage, encodePreamble, PREAMBLE_BYTES } from './protocol.js';
@@ -173,10 +173,8 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
 /**
  * Destroys `socket` `ms` from now unless it has closed by then: for a peer that has been told
  * to go. A timer, not socket.setTimeout: that one measures silence, and a peer that keeps
- * sending is never silent.
+ * sending is never silent (common's destroyAfter). The timer does not hold the process open.
  */
 export function goAway(socket: net.Socket, ms: number): void {
-  if (socket.destroyed) return;
-  const timer = setTimeout(() => socket.destroy(), ms).unref();
-  socket.once('close', () => clearTimeout(timer));
+  destroyAfter(socket, ms)?.unref();
 }
