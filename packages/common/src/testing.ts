@@ -219,6 +219,52 @@ export function hasPython3(): boolean {
 }
 
 /**
+ * The Python 3 ports of a package's seed programs (its test/fixtures/), run as real peers
+ * of ours in its interop tests. `python` says whether python3 runs here; where it does not,
+ * a warning says so once and the tests skip (`test.skipIf(!seeds.python)`). Every program
+ * started is killed by `killAll` (call it in afterEach).
+ */
+export class SeedPrograms {
+  readonly python = hasPython3();
+  private readonly started: CliProcess[] = [];
+
+  constructor(private readonly fixtures: URL) {
+    if (!this.python) {
+      console.warn('python3 not found: skipping the interop tests with the seed programs');
+    }
+  }
+
+  /** Starts `python3 SCRIPT ARGS…` in the fixtures folder. */
+  spawn(script: string, args: readonly string[] = [], opts: SpawnOptions = {}): CliProcess {
+    const proc = spawnProgram('python3', [script, ...args], this.fixtures, opts);
+    this.started.push(proc);
+    return proc;
+  }
+
+  /** Runs a seed program to its end (its input: `opts.input`) for its exit code and output. */
+  async run(script: string, args: readonly string[] = [], opts: SpawnOptions = {}) {
+    const proc = this.spawn(script, args, opts);
+    const code = await proc.waitForExit();
+    return { code, stdout: proc.stdout, stderr: proc.stderr };
+  }
+
+  /** Starts a seed server as `python3 SCRIPT HOST 0` and waits for its `listening on` line. */
+  serve(script: string, host: string, opts: SpawnOptions = {}): Promise<RunningServer> {
+    return waitForListening(this.spawn(script, [host, '0'], { keepStdinOpen: true, ...opts }));
+  }
+
+  /** Kills every program started that is still running. */
+  killAll(): void {
+    for (const proc of this.started.splice(0)) proc.kill();
+  }
+}
+
+/** Lines as a client reads them from stdin, for in-process client tests. */
+export async function* linesOf(...lines: string[]): AsyncGenerator<string> {
+  yield* lines;
+}
+
+/**
  * A log you can wait on: what a server or client under test reported, kept in order, and
  * a way to wait for the entry a test needs. `push` is the logger to hand to the code.
  * Entries are log lines by default; a package with typed events records those instead.
@@ -320,6 +366,32 @@ export async function closeUdpSockets(): Promise<void> {
   await Promise.all(
     udpSockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
   );
+}
+
+/**
+ * A UDP server under test on port 0 of `host`: `serve` sets it up on the socket with the
+ * logger it is given, whose lines are recorded in `log`. closeUdpSockets closes the socket.
+ */
+export async function startUdpServer(
+  serve: (socket: dgram.Socket, log: (line: string) => void) => void,
+  host = '127.0.0.1',
+): Promise<{ socket: dgram.Socket; port: number; log: Recorder }> {
+  const log = new Recorder();
+  const socket = await boundUdpSocket(host);
+  serve(socket, log.push);
+  return { socket, port: socket.address().port, log };
+}
+
+/** Sends one datagram from `client` to host:port and resolves with the next one it gets. */
+export async function udpRoundTrip(
+  client: dgram.Socket,
+  port: number,
+  data: Buffer | string,
+  host = '127.0.0.1',
+): Promise<Buffer> {
+  const answer = once(client, 'message');
+  client.send(data, port, host);
+  return (await answer)[0] as Buffer;
 }
 
 /**

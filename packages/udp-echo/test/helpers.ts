@@ -1,39 +1,21 @@
 // Shared by this package's tests: an echo server on a port-0 socket whose log a test can
-// wait on (common/testing's Recorder), plain client sockets, and cleanup of both after each
-// test.
-import type dgram from 'node:dgram';
-import { once } from 'node:events';
-import { boundUdpSocket, closeUdpSockets, Recorder } from '@socket-lab/common/testing';
+// wait on, plain client sockets, and cleanup of both after each test. The UDP parts are
+// common/testing's, which udp-time's tests use too; what is the echo's own is here.
+import { startUdpServer } from '@socket-lab/common/testing';
 import { type EchoServerOptions, serveEcho } from '../src/server.js';
 
-export const HOST = '127.0.0.1';
-/** Closes every socket the helpers opened (call it in afterEach). */
-export const closeAll = closeUdpSockets;
+// boundSocket: a UDP socket bound to port 0, closed after the test by closeAll.
+// roundTrip: one datagram sent from a client, and the next one it receives.
+export {
+  boundUdpSocket as boundSocket,
+  closeUdpSockets as closeAll,
+  linesOf,
+  udpRoundTrip as roundTrip,
+} from '@socket-lab/common/testing';
 
-/** A UDP socket bound to port 0 on `host`, closed after the test. */
-export const boundSocket = (host = HOST): Promise<dgram.Socket> => boundUdpSocket(host);
+export const HOST = '127.0.0.1';
 
 /** An echo server on port 0; its log lines are recorded. */
-export async function startEcho(opts: EchoServerOptions = {}, host = HOST) {
-  const log = new Recorder();
-  const socket = await boundSocket(host);
-  serveEcho(socket, { ...opts, log: log.push });
-  return { socket, port: socket.address().port, log };
-}
-
-/** Sends one datagram from `client` and resolves with the next datagram it receives. */
-export async function roundTrip(
-  client: dgram.Socket,
-  port: number,
-  data: Buffer | string,
-  host = HOST,
-): Promise<Buffer> {
-  const answer = once(client, 'message');
-  client.send(data, port, host);
-  return (await answer)[0] as Buffer;
-}
-
-/** Lines as a client reads them from stdin, for the in-process client tests. */
-export async function* linesOf(...lines: string[]): AsyncGenerator<string> {
-  yield* lines;
+export function startEcho(opts: EchoServerOptions = {}, host = HOST) {
+  return startUdpServer((socket, log) => serveEcho(socket, { ...opts, log }), host);
 }

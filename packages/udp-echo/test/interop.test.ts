@@ -1,38 +1,24 @@
 // Python 3 ports of the seeds' UDP programs (test/fixtures/) as real peers of ours: their
 // clients against our server, our client against their servers.
-import { hasPython3, Recorder, spawnProgram, waitForListening } from '@socket-lab/common/testing';
+import { Recorder, SeedPrograms } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { runEchoClient } from '../src/client.js';
 import { closeAll, HOST, linesOf, startEcho } from './helpers.js';
 
-const FIXTURES = new URL('./fixtures/', import.meta.url);
-const python = hasPython3();
-if (!python) console.warn('python3 not found: skipping the interop tests with the seed programs');
+const seeds = new SeedPrograms(new URL('./fixtures/', import.meta.url));
+const python = seeds.python;
 
-const stops: (() => unknown)[] = [];
 afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
+  seeds.killAll();
   await closeAll();
 });
-
-/** Runs a seed client to its end (end of its input). */
-async function runSeed(script: string, args: string[], input = '') {
-  const proc = spawnProgram('python3', [script, ...args], FIXTURES, { input });
-  stops.push(() => proc.kill());
-  const code = await proc.waitForExit();
-  return { code, stdout: proc.stdout, stderr: proc.stderr };
-}
-
-async function startSeedServer(script: string) {
-  const proc = spawnProgram('python3', [script, HOST, '0'], FIXTURES, { keepStdinOpen: true });
-  stops.push(() => proc.kill());
-  return waitForListening(proc);
-}
 
 test.skipIf(!python)("seed 002's client gets each line back from our server", async () => {
   // Checks our server against seed 002's real client, whose output shows the answer and its sender.
   const { port, log } = await startEcho();
-  const seed = await runSeed('seed002_udp_client.py', [HOST, String(port)], 'hello\n\n  udp  \n');
+  const seed = await seeds.run('seed002_udp_client.py', [HOST, String(port)], {
+    input: 'hello\n\n  udp  \n',
+  });
   expect(seed.code).toBe(0);
   expect(seed.stdout).toBe(
     `>>: hello ('127.0.0.1', ${port})\n>>: >>: udp ('127.0.0.1', ${port})\n>>: `,
@@ -42,7 +28,7 @@ test.skipIf(!python)("seed 002's client gets each line back from our server", as
 
 test.skipIf(!python)("our client takes seed 002's upper-cased answers as the echo", async () => {
   // Checks that our echo matching accepts seed 002's upper-cased answers.
-  const seed = await startSeedServer('seed002_udp_server.py');
+  const seed = await seeds.serve('seed002_udp_server.py', HOST);
   const out = new Recorder();
   const result = await runEchoClient({
     host: HOST,
@@ -64,11 +50,9 @@ test.skipIf(!python)(
   async () => {
     // Checks seed 001's bug as our server sees it: the line after exit still arrives.
     const { port, log } = await startEcho();
-    const seed = await runSeed(
-      'seed001_udp_client.py',
-      [HOST, String(port)],
-      'hi\nexit\nstill here\n',
-    );
+    const seed = await seeds.run('seed001_udp_client.py', [HOST, String(port)], {
+      input: 'hi\nexit\nstill here\n',
+    });
     expect(seed.code).toBe(0);
     // Three datagrams: the seed meant to stop at "exit" and did not.
     await log.waitFor(/ from /, 3);
@@ -87,7 +71,9 @@ test.skipIf(!python)(
       sentBack += 1;
       return send(...args);
     }) as typeof socket.send;
-    const seed = await runSeed('seed001_udp_client.py', [HOST, String(port)], 'one\ntwo\n');
+    const seed = await seeds.run('seed001_udp_client.py', [HOST, String(port)], {
+      input: 'one\ntwo\n',
+    });
     expect(seed.code).toBe(0);
     await log.waitFor(/ from /, 2);
     expect(log.entries.map((l) => l.replace(/^.*: /, ''))).toEqual(['one', 'two']);
@@ -99,7 +85,7 @@ test.skipIf(!python)(
   "our client against seed 001's server, which never answers: reported lost",
   async () => {
     // Checks that a server which only receives looks like loss to our client.
-    const seed = await startSeedServer('seed001_udp_server.py');
+    const seed = await seeds.serve('seed001_udp_server.py', HOST);
     const note = new Recorder();
     const result = await runEchoClient({
       host: HOST,
@@ -121,7 +107,7 @@ test.skipIf(!python)(
   async () => {
     // Checks seed 003's lesson with its own sender: boundaries kept, 2000 bytes too big for 1024.
     const { port, log } = await startEcho({ bufferBytes: 1024 });
-    const seed = await runSeed('seed003_udp_client.py', [HOST, String(port), '0.01']);
+    const seed = await seeds.run('seed003_udp_client.py', [HOST, String(port), '0.01']);
     expect(seed.code).toBe(0);
     await log.waitFor(/ from /, 7);
     const lines = log.entries;

@@ -1,29 +1,23 @@
 // Python 3 ports of seed 002's time client and server (test/fixtures/) as real peers: the
 // seed's client against our server, our client against the seed's server, and the two
 // servers asked the same question in the same zone.
-import { hasPython3, spawnProgram, waitForListening } from '@socket-lab/common/testing';
+import { SeedPrograms } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { runTimeClient } from '../src/client.js';
 import { TimeZone } from '../src/time-format/zone.js';
 import { closeAll, HOST, linesOf, startTime } from './helpers.js';
 
-const FIXTURES = new URL('./fixtures/', import.meta.url);
-const python = hasPython3();
-if (!python) console.warn('python3 not found: skipping the interop tests with the seed programs');
+const seeds = new SeedPrograms(new URL('./fixtures/', import.meta.url));
+const python = seeds.python;
 
-const stops: (() => unknown)[] = [];
 afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
+  seeds.killAll();
   await closeAll();
 });
 
-async function startSeedServer(tz: string) {
-  const proc = spawnProgram('python3', ['seed002_time_server.py', HOST, '0'], FIXTURES, {
-    keepStdinOpen: true,
-    env: { TZ: tz },
-  });
-  stops.push(() => proc.kill());
-  return waitForListening(proc);
+/** Seed 002's time server on port 0, answering in time zone `tz`. */
+function startSeedServer(tz: string) {
+  return seeds.serve('seed002_time_server.py', HOST, { env: { TZ: tz } });
 }
 
 test.skipIf(!python)(
@@ -31,10 +25,9 @@ test.skipIf(!python)(
   async () => {
     // Checks our server against seed 002's real client, prompt and all, at a fixed New York time.
     const { port } = await startTime(TimeZone.named('America/New_York'));
-    const proc = spawnProgram('python3', ['seed002_time_client.py', HOST, String(port)], FIXTURES, {
+    const proc = seeds.spawn('seed002_time_client.py', [HOST, String(port)], {
       input: '%Y %m %d\n\n  %H:%M %Z  \n',
     });
-    stops.push(() => proc.kill());
     expect(await proc.waitForExit()).toBe(0);
     const prompt = "请输入时间格式(例%Y %m %d)>>: ')";
     expect(proc.stdout).toBe(
