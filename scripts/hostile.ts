@@ -62,7 +62,11 @@ const TARGETS: Target[] = [
     ],
     probes: [...COMMON_PROBES, 'partial-spam'],
   },
-  { name: 'socket-basics', args: () => ['--idle-timeout', '3'], probes: COMMON_PROBES },
+  {
+    name: 'socket-basics',
+    args: () => ['--max-clients', '50', '--idle-timeout', '3'],
+    probes: COMMON_PROBES,
+  },
 ];
 
 interface Sample {

@@ -1,4 +1,5 @@
-// `pnpm --filter socket-basics start [--host H] [--port P] [--unix PATH] [--idle-timeout S]`: an echo server
+// `pnpm --filter socket-basics start [--host H] [--port P] [--unix PATH] [--idle-timeout S]
+// [--max-clients N]`: an echo server
 // that prints, for each connection it accepts, the full association seen from its end.
 import { once } from 'node:events';
 import type net from 'node:net';
@@ -6,10 +7,12 @@ import {
   closeServer,
   describeNetError,
   FatalError,
+  formatHostPort,
   formatPeer,
   listenTcp,
   onShutdown,
   runCli,
+  toInteger,
   toMilliseconds,
   trackConnections,
 } from '@socket-lab/common';
@@ -22,6 +25,12 @@ const spec = {
     'An echo server that prints the full association (protocol, local, remote) of each connection it accepts (seed 004).',
   defaultPort: 7000,
   flags: {
+    'max-clients': {
+      type: 'string',
+      valueName: 'N',
+      default: '0',
+      description: 'serve at most N clients at once, close the others at once; 0 = no limit',
+    },
     'idle-timeout': {
       type: 'string',
       valueName: 'SECONDS',
@@ -39,9 +48,22 @@ const spec = {
 
 await runCli(spec, async ({ host, port, flags }) => {
   const idleMs = toMilliseconds(flags['idle-timeout'], '--idle-timeout');
+  const maxClients = toInteger(flags['max-clients'], '--max-clients', 0, 1_000_000);
   const server = createAssociationServer(console.log);
   const open = trackConnections(server);
-  // Not part of the lesson, but a server must not hold a silent client forever: one that
+  // Not part of the lesson, but each client costs a socket and its buffers, so a flood of
+  // them could take all of both. Past N, Node closes a new connection as soon as it is
+  // accepted (server.maxConnections) and tells us ('drop'); the kernel's backlog is not ours.
+  if (maxClients > 0) {
+    server.maxConnections = maxClients;
+    server.on('drop', (peer) => {
+      const who = peer?.remoteAddress
+        ? formatHostPort(peer.remoteAddress, peer.remotePort ?? 0)
+        : 'a client';
+      console.log(`refused ${who}: server full (${maxClients} clients, --max-clients)`);
+    });
+  }
+  // Nor is this, but a server must not hold a silent client forever: one that
   // connects and says nothing (or stops reading, so that our echo cannot drain) would keep
   // its socket and its buffers until the process ends. No I/O for idleMs: it goes.
   if (idleMs > 0) {
