@@ -7,6 +7,7 @@ export * from './connect.js';
 export * from './deadline.js';
 export * from './errors.js';
 export * from './fd-limit.js';
+export * from './flags.js';
 export * from './frame.js';
 export * from './lines.js';
 export * from './listen.js';

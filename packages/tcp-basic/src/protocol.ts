@@ -3,7 +3,8 @@
 // (src/client.ts) both import it, so neither has to import the other.
 
 /** Who speaks first: the server (`greet`, seed 000) or the client (`ask`, seed 002). */
-export type Mode = 'greet' | 'ask';
+export const MODES = ['greet', 'ask'] as const;
+export type Mode = (typeof MODES)[number];
 
 /** seed 000's `recv(512)`: the most one read takes, on either side. */
 export const GREET_READ_BYTES = 512;

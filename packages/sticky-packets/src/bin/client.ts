@@ -5,13 +5,14 @@ import {
   type ParsedCli,
   readLines,
   runCli,
-  toChoice,
+  secondsFlag,
   toMilliseconds,
   UsageError,
 } from '@socket-lab/common';
-import { FRAMINGS, SEED_MESSAGES } from '../protocol.js';
+import { SEED_MESSAGES } from '../protocol.js';
 import { DEFAULT_GAP_MS, sendMessages } from '../sender.js';
 import { sendDatagrams } from '../udp-sender.js';
+import { framingFlags, readFraming } from './flags.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets client',
@@ -23,19 +24,12 @@ const spec = {
     "Sends seed 003's seven messages (17, 1, 300, 1, 200, 1, 2000 bytes), a random gap before each.",
   defaultPort: 6666,
   flags: {
-    framing: {
-      type: 'string',
-      valueName: 'none|length|line',
-      default: 'none',
-      description: 'none: bytes as they are; length: 4-byte big-endian length first; line: add \\n',
-    },
-    udp: { type: 'boolean', description: 'send each message as one UDP datagram instead' },
-    gap: {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(DEFAULT_GAP_MS / 1000),
-      description: 'longest random gap before each message; 0 = none',
-    },
+    ...framingFlags({
+      none: 'bytes as they are',
+      line: 'add \\n',
+      udp: 'send each message as one UDP datagram instead',
+    }),
+    gap: secondsFlag(DEFAULT_GAP_MS, 'longest random gap before each message; 0 = none'),
     message: {
       type: 'string',
       valueName: 'TEXT',
@@ -52,10 +46,7 @@ const spec = {
 await runCli(spec, main);
 
 async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promise<number> {
-  const framing = toChoice(flags.framing, '--framing', FRAMINGS);
-  if (flags.udp && framing !== 'none') {
-    throw new UsageError('--framing is for TCP: over UDP each datagram is already one message');
-  }
+  const framing = readFraming(flags);
   if (flags.stdin && flags.message.length > 0) {
     throw new UsageError('use --message or --stdin, not both');
   }

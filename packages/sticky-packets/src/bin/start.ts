@@ -10,17 +10,17 @@ import {
   onShutdown,
   type ParsedCli,
   runCli,
+  secondsFlag,
   toBytes,
-  toChoice,
   toInteger,
   toMilliseconds,
   trackConnections,
   UsageError,
 } from '@socket-lab/common';
 import { CLOSE_GRACE_MS, IDLE_TIMEOUT_MS, MAX_BUFFERED_BYTES, MAX_CLIENTS } from '../limits.js';
-import { FRAMINGS } from '../protocol.js';
 import { createReceiver, DEFAULT_DELAY_MS, RECV_BYTES } from '../receiver.js';
 import { receiveDatagrams } from '../udp-receiver.js';
+import { framingFlags, readFraming } from './flags.js';
 
 const spec = {
   usage: 'pnpm --filter sticky-packets start',
@@ -31,19 +31,12 @@ const spec = {
     'Receives the way seed 003 does (recv(1024), a random pause between reads) and prints each read.',
   defaultPort: 6666,
   flags: {
-    framing: {
-      type: 'string',
-      valueName: 'none|length|line',
-      default: 'none',
-      description: 'none: raw reads; length: 4-byte big-endian length first; line: split on \\n',
-    },
-    udp: { type: 'boolean', description: 'receive UDP datagrams instead (each stays whole)' },
-    delay: {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(DEFAULT_DELAY_MS / 1000),
-      description: 'longest random pause between reads; 0 = none',
-    },
+    ...framingFlags({
+      none: 'raw reads',
+      line: 'split on \\n',
+      udp: 'receive UDP datagrams instead (each stays whole)',
+    }),
+    delay: secondsFlag(DEFAULT_DELAY_MS, 'longest random pause between reads; 0 = none'),
     buffer: {
       type: 'string',
       valueName: 'BYTES',
@@ -62,24 +55,20 @@ const spec = {
       default: String(MAX_CLIENTS),
       description: 'TCP: serve at most N clients at once, tell the others and close; 0 = no limit',
     },
-    'idle-timeout': {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(IDLE_TIMEOUT_MS / 1000),
-      description: 'TCP: tell a client that sends nothing this long, and close; 0 = never',
-    },
+    'idle-timeout': secondsFlag(
+      IDLE_TIMEOUT_MS,
+      'TCP: tell a client that sends nothing this long, and close; 0 = never',
+    ),
     'max-buffered': {
       type: 'string',
       valueName: 'SIZE',
       default: `${MAX_BUFFERED_BYTES / 1024 / 1024}M`,
       description: 'TCP: bytes held for all clients; the one that would pass it is told; 0 = none',
     },
-    grace: {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(CLOSE_GRACE_MS / 1000),
-      description: 'TCP: a client told to go is cut off this long after, whatever it sends',
-    },
+    grace: secondsFlag(
+      CLOSE_GRACE_MS,
+      'TCP: a client told to go is cut off this long after, whatever it sends',
+    ),
   },
   notes: ['Send to it: pnpm --filter sticky-packets client (same --framing, or --udp)'] as string[],
 } as const;
@@ -87,10 +76,7 @@ const spec = {
 await runCli(spec, main);
 
 async function main({ host, port, flags }: ParsedCli<typeof spec.flags>): Promise<void> {
-  const framing = toChoice(flags.framing, '--framing', FRAMINGS);
-  if (flags.udp && framing !== 'none') {
-    throw new UsageError('--framing is for TCP: over UDP each datagram is already one message');
-  }
+  const framing = readFraming(flags);
   const delayMs = toMilliseconds(flags.delay, '--delay');
   const readBytes = toBytes(flags.buffer, '--buffer');
   if (readBytes < 1) throw new UsageError('--buffer must be at least 1 byte');

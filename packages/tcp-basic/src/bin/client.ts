@@ -2,9 +2,17 @@
 // client of seed 000 (or seed 002 with --mode ask). --sockets 2 is the seed's test of two
 // sockets in one program: the first stays open while the second talks, then the second is
 // closed, then the first. A server that serves them needs --forever.
-import { FatalError, runCli, toChoice, toInteger, toMilliseconds } from '@socket-lab/common';
+import {
+  choiceFlag,
+  FatalError,
+  runCli,
+  secondsFlag,
+  toChoice,
+  toInteger,
+  toMilliseconds,
+} from '@socket-lab/common';
 import { CLIENT_TIMEOUT_MS, type OpenExchange, openExchange, receivedLine } from '../client.js';
-import { CLIENT_MESSAGES } from '../protocol.js';
+import { CLIENT_MESSAGES, MODES } from '../protocol.js';
 
 const spec = {
   usage: 'pnpm --filter tcp-basic client',
@@ -13,12 +21,11 @@ const spec = {
     'Connects, has one exchange with the tcp-basic server, closes (seed 000; seed 002 with --mode ask).',
   defaultPort: 31500,
   flags: {
-    mode: {
-      type: 'string',
-      valueName: 'greet|ask',
-      default: 'greet',
-      description: 'greet: the server sends first (seed 000); ask: we do (seed 002)',
-    },
+    mode: choiceFlag(
+      MODES,
+      'greet',
+      'greet: the server sends first (seed 000); ask: we do (seed 002)',
+    ),
     message: {
       type: 'string',
       valueName: 'TEXT',
@@ -30,17 +37,12 @@ const spec = {
       default: '1',
       description: 'open N connections, each still open while the next talks (server: --forever)',
     },
-    timeout: {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(CLIENT_TIMEOUT_MS / 1000),
-      description: 'give up connecting or waiting after this long',
-    },
+    timeout: secondsFlag(CLIENT_TIMEOUT_MS, 'give up connecting or waiting after this long'),
   },
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
-  const mode = toChoice(flags.mode, '--mode', ['greet', 'ask'] as const);
+  const mode = toChoice(flags.mode, '--mode', MODES);
   const sockets = toInteger(flags.sockets, '--sockets', 1, 1000);
   const timeoutMs = toMilliseconds(flags.timeout, '--timeout');
   const open: OpenExchange[] = [];

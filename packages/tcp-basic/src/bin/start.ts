@@ -2,15 +2,17 @@
 // (or seed 002 with --mode ask). Serves one client and exits, like the seed; --forever
 // keeps accepting and greets with its words, like the seed's second server.
 import {
+  choiceFlag,
   closeServer,
   listenTcp,
   onShutdown,
   runCli,
+  secondsFlag,
   toChoice,
   toMilliseconds,
   trackConnections,
 } from '@socket-lab/common';
-import { FOREVER_GREETING, SERVER_MESSAGES } from '../protocol.js';
+import { FOREVER_GREETING, MODES, SERVER_MESSAGES } from '../protocol.js';
 import { createBasicServer, READ_TIMEOUT_MS } from '../server.js';
 
 const spec = {
@@ -20,12 +22,11 @@ const spec = {
     'A TCP server that has one short exchange per client (seed 000; seed 002 with --mode ask).',
   defaultPort: 31500,
   flags: {
-    mode: {
-      type: 'string',
-      valueName: 'greet|ask',
-      default: 'greet',
-      description: 'greet: we send first (seed 000); ask: the client does (seed 002)',
-    },
+    mode: choiceFlag(
+      MODES,
+      'greet',
+      'greet: we send first (seed 000); ask: the client does (seed 002)',
+    ),
     message: {
       type: 'string',
       valueName: 'TEXT',
@@ -35,17 +36,12 @@ const spec = {
       type: 'boolean',
       description: 'keep accepting clients instead of exiting after the first',
     },
-    timeout: {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(READ_TIMEOUT_MS / 1000),
-      description: 'how long to wait for a client to speak; 0 = forever',
-    },
+    timeout: secondsFlag(READ_TIMEOUT_MS, 'how long to wait for a client to speak; 0 = forever'),
   },
 } as const;
 
 await runCli(spec, async ({ host, port, flags }) => {
-  const mode = toChoice(flags.mode, '--mode', ['greet', 'ask'] as const);
+  const mode = toChoice(flags.mode, '--mode', MODES);
   const readTimeoutMs = toMilliseconds(flags.timeout, '--timeout');
   // The seed's second server greets with words of its own.
   const foreverWords = flags.forever && mode === 'greet' ? FOREVER_GREETING : undefined;

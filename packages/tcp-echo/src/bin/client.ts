@@ -1,6 +1,6 @@
 // `pnpm --filter tcp-echo client`: seed 001's client. Type lines at the prompt, or pipe them:
 // `printf 'hello\nexit\n' | pnpm --filter tcp-echo client`. Works with the seed's servers too.
-import { readLines, runCli, toMilliseconds } from '@socket-lab/common';
+import { readLines, runCli, secondsFlag, toMilliseconds } from '@socket-lab/common';
 import { CLIENT_TIMEOUT_MS, runEchoClient } from '../client.js';
 
 const spec = {
@@ -10,12 +10,10 @@ const spec = {
     'Sends each line of input to an echo server and prints the echo; `exit` ends (seed 001).',
   defaultPort: 8888,
   flags: {
-    timeout: {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(CLIENT_TIMEOUT_MS / 1000),
-      description: 'give up connecting or waiting for an echo after this long',
-    },
+    timeout: secondsFlag(
+      CLIENT_TIMEOUT_MS,
+      'give up connecting or waiting for an echo after this long',
+    ),
   },
 } as const;
 

@@ -5,6 +5,7 @@ import {
   listenTcp,
   onShutdown,
   runCli,
+  secondsFlag,
   toInteger,
   toMilliseconds,
   UsageError,
@@ -23,18 +24,14 @@ const spec = {
       default: '0',
       description: 'serve at most N clients at once, refuse the others; 0 = no limit',
     },
-    'idle-timeout': {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(IDLE_TIMEOUT_MS / 1000),
-      description: 'close clients that make no progress this long; 0 = never',
-    },
-    grace: {
-      type: 'string',
-      valueName: 'SECONDS',
-      default: String(CLOSE_GRACE_MS / 1000),
-      description: 'a client told to go is cut off this long after; Ctrl+C waits as long',
-    },
+    'idle-timeout': secondsFlag(
+      IDLE_TIMEOUT_MS,
+      'close clients that make no progress this long; 0 = never',
+    ),
+    grace: secondsFlag(
+      CLOSE_GRACE_MS,
+      'a client told to go is cut off this long after; Ctrl+C waits as long',
+    ),
     'one-at-a-time': {
       type: 'boolean',
       description: "the seed's first server: serve one client, the others wait unanswered",
