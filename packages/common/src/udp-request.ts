@@ -82,10 +82,8 @@ export interface UdpClientOptions {
   opened?: (requester: UdpRequester) => void;
 }
 
-/** askEach's options: a client's, with the patience settled and its answer rule. */
+/** askEach's options: a client's, with its answer rule. */
 export interface AskOptions extends UdpClientOptions {
-  timeoutMs: number;
-  retries: number;
   isAnswer?: UdpRequestOptions['isAnswer'];
   /**
    * How to tell of a datagram from the server that `isAnswer` turned down, after
@@ -101,13 +99,14 @@ export type UdpReply =
       request: Buffer;
       answer: Buffer;
       from: string;
-      /** How many datagrams we sent before the answer came. */
+      /** How many datagrams we sent before the answer came, of `attempts` at most. */
       tries: number;
+      attempts: number;
       /** Round-trip time, only when the first try was answered (see UdpOutcome). */
       rttMs: number | null;
     }
-  /** Every try went unanswered: `target` is the address it was sent to. */
-  | { kind: 'lost'; request: Buffer; tries: number; target: string }
+  /** Every try, each `timeoutMs` long, went unanswered: `target` is where they went. */
+  | { kind: 'lost'; request: Buffer; tries: number; timeoutMs: number; target: string }
   /** The OS would not send it (e.g. too long for one datagram): `message` says why. */
   | { kind: 'refused'; request: Buffer; message: string };
 
@@ -117,6 +116,7 @@ export type UdpReply =
  * (so at a prompt, the answer prints before the next prompt). Retries, ignored datagrams and
  * socket errors go to `note` as they happen. The socket is closed when `requests` ends or
  * the caller stops early. Throws a one-line FatalError only if `host` cannot be resolved.
+ * Each try waits `timeoutMs` (default UDP_TIMEOUT_MS), with `retries` (default UDP_RETRIES).
  */
 export async function* askEach(
   requests: AsyncIterable<Buffer>,
@@ -128,7 +128,12 @@ export async function* askEach(
     note(describeUdpEvent(event, notTheAnswer)),
   );
   opts.opened?.(requester);
-  const patience = { timeoutMs: opts.timeoutMs, retries: opts.retries, isAnswer: opts.isAnswer };
+  const patience = {
+    timeoutMs: opts.timeoutMs ?? UDP_TIMEOUT_MS,
+    retries: opts.retries ?? UDP_RETRIES,
+    isAnswer: opts.isAnswer,
+  };
+  const attempts = patience.retries + 1;
   try {
     for await (const request of requests) {
       let outcome: UdpOutcome;
@@ -141,9 +146,16 @@ export async function* askEach(
       }
       if (outcome.ok) {
         const { answer, from, tries, rttMs } = outcome;
-        yield { kind: 'answered', request, answer, from, tries, rttMs };
+        yield { kind: 'answered', request, answer, from, tries, attempts, rttMs };
       } else {
-        yield { kind: 'lost', request, tries: outcome.tries, target: requester.target };
+        const { tries } = outcome;
+        yield {
+          kind: 'lost',
+          request,
+          tries,
+          timeoutMs: patience.timeoutMs,
+          target: requester.target,
+        };
       }
     }
   } finally {
@@ -341,6 +353,19 @@ export function describeUdpEvent(event: UdpEvent, notTheAnswer: (data: Buffer) =
     case 'socket-error':
       return `socket error: ${event.message}`;
   }
+}
+
+/**
+ * One line for a request that got no answer: `no answer after 3 tries of 1 s: lost on the
+ * way there or back, or nothing listens on 127.0.0.1:8888`. From the client, the three
+ * look the same: silence. `what` names the request after "no answer" (` to "hello"`).
+ */
+export function describeLoss(reply: UdpReply & { kind: 'lost' }, what = ''): string {
+  const tries = `${reply.tries} ${reply.tries === 1 ? 'try' : 'tries'}`;
+  return (
+    `no answer${what} after ${tries} of ${reply.timeoutMs / 1000} s: ` +
+    `lost on the way there or back, or nothing listens on ${reply.target}`
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { hasIPv6, Recorder } from '../src/testing.js';
 import {
   type AskOptions,
   askEach,
+  describeLoss,
   describeUdpEvent,
   MAX_UDP_PAYLOAD_IPV4,
   MAX_UDP_PAYLOAD_IPV6,
@@ -249,6 +250,7 @@ test('askEach tells a lost request with its tries and target, notes the retries,
       kind: 'lost',
       request: Buffer.from('anyone?'),
       tries: 2,
+      timeoutMs: 50,
       target: `127.0.0.1:${server.port}`,
     });
     break;
@@ -274,6 +276,17 @@ test("describeUdpEvent words each event in one line, with the caller's words for
   );
   expect(describeUdpEvent({ kind: 'socket-error', message: 'EPERM' }, wrong)).toBe(
     'socket error: EPERM',
+  );
+});
+
+test('describeLoss says how many tries of how long, and where they went, in one line', () => {
+  // Checks the line both UDP clients print on stderr for a request that got no answer.
+  const lost = { kind: 'lost', request: Buffer.from('hi'), target: '127.0.0.1:9' } as const;
+  expect(describeLoss({ ...lost, tries: 1, timeoutMs: 150 })).toBe(
+    'no answer after 1 try of 0.15 s: lost on the way there or back, or nothing listens on 127.0.0.1:9',
+  );
+  expect(describeLoss({ ...lost, tries: 3, timeoutMs: 1000 }, ' to "hi"')).toBe(
+    'no answer to "hi" after 3 tries of 1 s: lost on the way there or back, or nothing listens on 127.0.0.1:9',
   );
 });
 

@@ -11,8 +11,7 @@ import net from 'node:net';
 import { formatHostPort, previewBytes } from '@socket-lab/common';
 import {
   askEach,
-  UDP_RETRIES,
-  UDP_TIMEOUT_MS,
+  describeLoss,
   type UdpClientOptions,
   type UdpReply,
 } from '@socket-lab/common/udp-request';
@@ -40,17 +39,14 @@ export interface EchoClientResult {
 export async function runEchoClient(opts: EchoClientOptions): Promise<EchoClientResult> {
   const out = opts.out ?? console.log;
   const note = opts.note ?? console.error;
-  const timeoutMs = opts.timeoutMs ?? UDP_TIMEOUT_MS;
-  const attempts = (opts.retries ?? UDP_RETRIES) + 1;
   const result: EchoClientResult = { sent: 0, answered: 0, unanswered: 0 };
 
-  // One datagram at a time: send, wait, send again, then give up. Only the echo of this
-  // line counts as its answer; anything else from the server is noted and ignored.
+  // One datagram at a time: send, wait `--timeout`, send again up to `--retries` times,
+  // then give up. Only the echo of this line counts as its answer; anything else from the
+  // server is noted and ignored.
   const replies = askEach(datagrams(opts.lines), {
     ...opts,
     note,
-    timeoutMs,
-    retries: attempts - 1,
     isAnswer: isEchoOf,
     notTheAnswer: (data) => `not the echo of this message ("${previewBytes(data, 40)}")`,
   });
@@ -58,15 +54,12 @@ export async function runEchoClient(opts: EchoClientOptions): Promise<EchoClient
     result.sent += 1;
     if (reply.kind === 'answered') {
       result.answered += 1;
-      out(describeAnswer(reply, attempts));
+      out(describeAnswer(reply));
     } else if (reply.kind === 'lost') {
       // No error came back, no RST, nothing: the datagram or its echo is gone, or nobody
       // listens there. From here the three look the same.
       result.unanswered += 1;
-      note(
-        `no answer to "${previewBytes(reply.request, 40)}" after ${plural(reply.tries, 'try', 'tries')} of ${timeoutMs / 1000} s: ` +
-          `lost on the way there or back, or nothing listens on ${reply.target}`,
-      );
+      note(describeLoss(reply, ` to "${previewBytes(reply.request, 40)}"`));
     } else {
       result.unanswered += 1;
       note(reply.message); // too large to send: say so and go on
@@ -88,9 +81,11 @@ async function* datagrams(lines: AsyncIterable<string>): AsyncGenerator<Buffer> 
 }
 
 /** `reply from 127.0.0.1:8888: hello (5 bytes, 0.08 ms)`; no time after a resend (Karn). */
-function describeAnswer(reply: UdpReply & { kind: 'answered' }, attempts: number): string {
+function describeAnswer(reply: UdpReply & { kind: 'answered' }): string {
   const how =
-    reply.rttMs === null ? `on try ${reply.tries} of ${attempts}` : `${reply.rttMs.toFixed(2)} ms`;
+    reply.rttMs === null
+      ? `on try ${reply.tries} of ${reply.attempts}`
+      : `${reply.rttMs.toFixed(2)} ms`;
   const text = reply.answer.length === 0 ? '(empty)' : previewBytes(reply.answer);
   return `reply from ${reply.from}: ${text} (${plural(reply.answer.length, 'byte', 'bytes')}, ${how})`;
 }

@@ -7,12 +7,7 @@
 // That request loop is udp-echo's too (askEach, in common/src/udp-request.ts).
 // Run: pnpm --filter udp-time client      (with `pnpm --filter udp-time start` running)
 import { previewBytes } from '@socket-lab/common';
-import {
-  askEach,
-  UDP_RETRIES,
-  UDP_TIMEOUT_MS,
-  type UdpClientOptions,
-} from '@socket-lab/common/udp-request';
+import { askEach, describeLoss, type UdpClientOptions } from '@socket-lab/common/udp-request';
 import { isErrorAnswer } from './protocol.js';
 
 /** The seed's prompt, in English. */
@@ -37,7 +32,6 @@ export interface TimeClientResult {
 export async function runTimeClient(opts: TimeClientOptions): Promise<TimeClientResult> {
   const out = opts.out ?? console.log;
   const note = opts.note ?? console.error;
-  const timeoutMs = opts.timeoutMs ?? UDP_TIMEOUT_MS;
   const result: TimeClientResult = { asked: 0, answered: 0, errors: 0, unanswered: 0 };
 
   // Any datagram from the server's address answers the question now pending (askEach's
@@ -45,8 +39,6 @@ export async function runTimeClient(opts: TimeClientOptions): Promise<TimeClient
   const replies = askEach(questions(opts.formats), {
     ...opts,
     note,
-    timeoutMs,
-    retries: opts.retries ?? UDP_RETRIES,
     notTheAnswer: () => 'a late answer to an earlier question',
   });
   for await (const reply of replies) {
@@ -59,11 +51,7 @@ export async function runTimeClient(opts: TimeClientOptions): Promise<TimeClient
     } else if (reply.kind === 'lost') {
       // Silence: the question or its answer is gone, or nobody listens there.
       result.unanswered += 1;
-      const tries = `${reply.tries} ${reply.tries === 1 ? 'try' : 'tries'}`;
-      note(
-        `no answer after ${tries} of ${timeoutMs / 1000} s: ` +
-          `lost on the way there or back, or nothing listens on ${reply.target}`,
-      );
+      note(describeLoss(reply));
     } else {
       result.unanswered += 1;
       note(reply.message); // the OS would not send it
