@@ -6,7 +6,8 @@ import type dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { bindUdp } from './listen.js';
+import { bindUdp, listenTcp } from './listen.js';
+import { UdpRequester } from './udp-request.js';
 
 /** A resolved path to tsx's loader, so `node --import` finds it from any folder. */
 const TSX = import.meta.resolve('tsx');
@@ -213,6 +214,44 @@ export async function runToEnd(
   return { code, stdout: proc.stdout, stderr: proc.stderr };
 }
 
+/**
+ * Runs a server CLI with `--port` set to a port something else already holds on 127.0.0.1
+ * (a TCP listener, or a bound UDP socket for `proto: 'udp'`), for the test every server has:
+ * a port in use is one line and exit 1. Returns what it printed, and the port.
+ */
+export async function runOnPortInUse(
+  packageDir: string | URL,
+  script: string,
+  args: readonly string[] = [],
+  proto: 'tcp' | 'udp' = 'tcp',
+): Promise<{ code: number | null; stdout: string; stderr: string; port: number }> {
+  const at = { host: '127.0.0.1', port: 0, log: null };
+  let port: number;
+  let release: () => void;
+  if (proto === 'udp') {
+    const { socket, address } = await bindUdp(at);
+    port = address.port;
+    release = () => socket.close();
+  } else {
+    const server = net.createServer();
+    ({ port } = await listenTcp(server, at));
+    release = () => server.close();
+  }
+  try {
+    return { port, ...(await runToEnd(packageDir, script, [...args, '--port', String(port)])) };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * The parts (flags in a --help, say) that `text` does not contain, in their order: a test
+ * expects `[]`, and a failure names every one that is missing.
+ */
+export function missingFrom(text: string, parts: readonly string[]): string[] {
+  return parts.filter((part) => !text.includes(part));
+}
+
 /** Whether `python3` runs here; interop tests skip with a message where it does not. */
 export function hasPython3(): boolean {
   return spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -415,5 +454,33 @@ export async function sendBurst(
           ),
       ),
     );
+  }
+}
+
+/**
+ * A burst, then a question, for a UDP server that must survive a flood: sends `count`
+ * datagrams from a fresh socket as sendBurst does, counting what comes back, then asks
+ * `question` the way a UDP client should. The server may still be working through the
+ * backlog, and the question may be dropped like any datagram, so each try waits 1 s, with
+ * up to 10 more. Resolves with the answers counted and the question's answer (null if none).
+ */
+export async function burstThenAsk(
+  to: { host: string; port: number },
+  count: number,
+  payload: (i: number) => string | Buffer,
+  question: string,
+): Promise<{ answers: number; answer: string | null }> {
+  const socket = await boundUdpSocket(to.host);
+  let answers = 0;
+  socket.on('message', () => {
+    answers += 1;
+  });
+  await sendBurst(socket, to, count, payload);
+  const asker = await UdpRequester.open(to.host, to.port);
+  try {
+    const outcome = await asker.request(Buffer.from(question), { timeoutMs: 1000, retries: 10 });
+    return { answers, answer: outcome.ok ? outcome.answer.toString() : null };
+  } finally {
+    await asker.close();
   }
 }

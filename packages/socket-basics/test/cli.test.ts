@@ -1,10 +1,16 @@
 // The programs as a learner runs them: real processes, real sockets, port 0.
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasIPv6, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
+import {
+  hasIPv6,
+  runOnPortInUse,
+  runToEnd,
+  spawnCli,
+  startServer,
+} from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 
 const PKG = new URL('..', import.meta.url);
@@ -104,19 +110,12 @@ test('a client that says nothing is closed after --idle-timeout; one that talks 
 
 test('a port in use is one line and exit 1', async () => {
   // What this checks: a startup failure is a sentence, not a stack trace.
-  const holder = net.createServer().listen(0, '127.0.0.1');
-  await once(holder, 'listening');
-  const { port } = holder.address() as AddressInfo;
-  try {
-    const { code, stderr } = await runToEnd(PKG, START, ['--port', String(port)]);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(
-      /^socket-basics start: cannot listen on 127\.0\.0\.1:\d+ \(tcp\): address already in use/,
-    );
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-  } finally {
-    holder.close();
-  }
+  const { code, stderr } = await runOnPortInUse(PKG, START);
+  expect(code).toBe(1);
+  expect(stderr).toMatch(
+    /^socket-basics start: cannot listen on 127\.0\.0\.1:\d+ \(tcp\): address already in use/,
+  );
+  expect(stderr.trim().split('\n')).toHaveLength(1);
 });
 
 test('the demo runs every step and exits 0', async () => {

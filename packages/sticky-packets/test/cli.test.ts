@@ -1,10 +1,11 @@
-// The programs as a user runs them: real processes on port 0, the port read back from
-// `listening on …`, output and exit codes checked. One test per framing and one for UDP,
-// with the pauses turned off (the reads then vary from run to run; the totals cannot).
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import net from 'node:net';
-import { type CliProcess, hasIPv6, runToEnd, startServer } from '@socket-lab/common/testing';
+import {
+  type CliProcess,
+  hasIPv6,
+  runOnPortInUse,
+  runToEnd,
+  startServer,
+} from '@socket-lab/common/testing';
 import { afterEach, expect, test, vi } from 'vitest';
 
 // Each program start costs about a second on a quiet machine, more on a busy one.
@@ -233,18 +234,10 @@ test('--max-clients and --idle-timeout: the client over the limit and the silent
 
 test('--udp on a port already taken: one line that says bind, exit 1', async () => {
   // UDP has no listen(): the error names the system call that failed.
-  const taken = dgram.createSocket('udp4');
-  taken.bind(0, '127.0.0.1');
-  await once(taken, 'listening');
-  try {
-    const { port } = taken.address();
-    const run = await runToEnd(PKG, START, ['--udp', '--port', String(port)]);
-    expect(run).toMatchObject({
-      code: 1,
-      stdout: '',
-      stderr: `sticky-packets start: cannot bind 127.0.0.1:${port} (udp): address already in use (another server on that port? try --port 0)\n`,
-    });
-  } finally {
-    taken.close();
-  }
+  const { port, ...run } = await runOnPortInUse(PKG, START, ['--udp'], 'udp');
+  expect(run).toMatchObject({
+    code: 1,
+    stdout: '',
+    stderr: `sticky-packets start: cannot bind 127.0.0.1:${port} (udp): address already in use (another server on that port? try --port 0)\n`,
+  });
 });

@@ -1,9 +1,11 @@
-// The programs as a user runs them: real processes, the port read back from
-// `listening on …`, output and exit codes checked.
-
-import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
-import { runToEnd, spawnProgram, startServer, waitForListening } from '@socket-lab/common/testing';
+import net from 'node:net';
+import {
+  runOnPortInUse,
+  runToEnd,
+  spawnProgram,
+  startServer,
+  waitForListening,
+} from '@socket-lab/common/testing';
 import { expect, test } from 'vitest';
 
 const PKG = new URL('..', import.meta.url);
@@ -148,16 +150,9 @@ test('bad flags are one line on stderr and exit 2', async () => {
 });
 
 test('a port in use is one clear line and exit 1, no stack trace', async () => {
-  const holder = net.createServer().listen(0, '127.0.0.1');
-  await once(holder, 'listening');
-  const { port } = holder.address() as AddressInfo;
-  try {
-    const { code, stderr } = await runToEnd(PKG, START, ['--port', String(port)]);
-    expect(code).toBe(1);
-    expect(stderr).toBe(
-      `tcp-basic start: cannot listen on 127.0.0.1:${port} (tcp): address already in use (another server on that port? try --port 0)\n`,
-    );
-  } finally {
-    holder.close();
-  }
+  const { code, stderr, port } = await runOnPortInUse(PKG, START);
+  expect(code).toBe(1);
+  expect(stderr).toBe(
+    `tcp-basic start: cannot listen on 127.0.0.1:${port} (tcp): address already in use (another server on that port? try --port 0)\n`,
+  );
 });

@@ -1,12 +1,8 @@
-// The programs as a user runs them: real processes (node --import tsx src/bin/…), port 0,
-// piped stdin, --help, bad flags, a port in use, Ctrl+C with clients on, --one-at-a-time,
-// running out of file descriptors, the demo and a small bench. Each start costs about a
-// second, so there are few of these.
-import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import {
   type CliProcess,
   hasPython3,
+  runOnPortInUse,
   runToEnd,
   spawnCli,
   spawnProgram,
@@ -217,11 +213,7 @@ test('bad flags exit 2 with one line on stderr', async () => {
 });
 
 test('a port in use is one line and exit code 1', async () => {
-  const holder = net.createServer().listen(0, HOST);
-  cleanups.push(() => holder.close());
-  await once(holder, 'listening');
-  const { port } = holder.address() as AddressInfo;
-  const run = await runToEnd(PKG, 'src/bin/start.ts', ['--port', String(port)]);
+  const { port, ...run } = await runOnPortInUse(PKG, 'src/bin/start.ts');
   expect(run.code).toBe(1);
   expect(run.stderr).toBe(
     `tcp-echo start: cannot listen on 127.0.0.1:${port} (tcp): address already in use (another server on that port? try --port 0)\n`,
