@@ -8,6 +8,7 @@ import {
   type CliProcess,
   hasPython3,
   Recorder,
+  type RunningServer,
   spawnProgram,
   waitForListening,
 } from '@socket-lab/common/testing';
@@ -16,7 +17,7 @@ import type { DatagramEvent } from '../src/log.js';
 import { SEED_MESSAGES } from '../src/protocol.js';
 import { sendMessages } from '../src/sender.js';
 import { receiveDatagrams } from '../src/udp-receiver.js';
-import { sendDatagrams } from '../src/udp-sender.js';
+import { type DatagramSenderOptions, sendDatagrams } from '../src/udp-sender.js';
 import { type RunningReceiver, startReceiver } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -56,6 +57,26 @@ async function startUdp(readBytes?: number) {
 
 const noop = () => {};
 
+/**
+ * Starts a Python server (`script args…`, which must include port 0), waits for its port,
+ * and sends it the seed's seven messages with no gaps through `send` (our TCP sender, or our
+ * UDP one). Resolves with the server once everything is sent.
+ */
+async function sendSeedMessagesTo(
+  send: (opts: DatagramSenderOptions) => Promise<unknown>,
+  script: string,
+  ...args: (string | number)[]
+) {
+  const server = await waitForListening(py(script, ...args));
+  await send({ host: HOST, port: server.port, messages: SEED_MESSAGES, gapMs: 0, report: noop });
+  return server;
+}
+
+/** The sizes a seed 003 server printed, one per recv (收到数据N个字节: "received N bytes"). */
+function seedReads(server: RunningServer): number[] {
+  return [...server.proc.stdout.matchAll(/收到数据(\d+)个字节/g)].map((m) => Number(m[1]));
+}
+
 describe.skipIf(!python)('with the Python seeds as real peers', () => {
   test('seed 003 TCP client → our receiver: its seven sends, read 1024 at a time', async () => {
     // Our receiver sleeps until all 2520 bytes are in, so its reads can only be 1024/1024/472.
@@ -69,16 +90,9 @@ describe.skipIf(!python)('with the Python seeds as real peers', () => {
   });
 
   test('our sender → seed 003 TCP server: its recv(1024) reads add up to 2520, none over 1024', async () => {
-    const server = await waitForListening(py('seed003_tcp_server.py', HOST, 0, 0.01));
-    await sendMessages({
-      host: HOST,
-      port: server.port,
-      messages: SEED_MESSAGES,
-      gapMs: 0,
-      report: noop,
-    });
+    const server = await sendSeedMessagesTo(sendMessages, 'seed003_tcp_server.py', HOST, 0, 0.01);
     await server.proc.waitFor(/TCP连接结束!!!/);
-    const sizes = [...server.proc.stdout.matchAll(/收到数据(\d+)个字节/g)].map((m) => Number(m[1]));
+    const sizes = seedReads(server);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(2520);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(1024);
     expect(server.proc.stdout).toContain("b'welcome to qytang");
@@ -94,17 +108,9 @@ describe.skipIf(!python)('with the Python seeds as real peers', () => {
   });
 
   test('our sender → seed 003 UDP server: its recvfrom(1024) gets 17, 1, 300, 1, 200, 1 and 1024', async () => {
-    const server = await waitForListening(py('seed003_udp_server.py', HOST, 0, 0));
-    await sendDatagrams({
-      host: HOST,
-      port: server.port,
-      messages: SEED_MESSAGES,
-      gapMs: 0,
-      report: noop,
-    });
+    const server = await sendSeedMessagesTo(sendDatagrams, 'seed003_udp_server.py', HOST, 0, 0);
     await server.proc.waitFor(/收到数据1024个字节/); // the last one, cut
-    const sizes = [...server.proc.stdout.matchAll(/收到数据(\d+)个字节/g)].map((m) => Number(m[1]));
-    expect(sizes).toEqual([17, 1, 300, 1, 200, 1, 1024]);
+    expect(seedReads(server)).toEqual([17, 1, 300, 1, 200, 1, 1024]);
   });
 
   test('seed 002 UDP client → our receiver with a 5-byte buffer: hello, then james', async () => {
@@ -139,15 +145,8 @@ describe.skipIf(!python)('with the Python seeds as real peers', () => {
   });
 
   test("our sender --framing length → a Python server reading struct.unpack('>I')", async () => {
-    const server = await waitForListening(py('framed_peer.py', 'server', HOST, 0));
-    await sendMessages({
-      host: HOST,
-      port: server.port,
-      framing: 'length',
-      messages: SEED_MESSAGES,
-      gapMs: 0,
-      report: noop,
-    });
+    const framed = (opts: DatagramSenderOptions) => sendMessages({ ...opts, framing: 'length' });
+    const server = await sendSeedMessagesTo(framed, 'framed_peer.py', 'server', HOST, 0);
     expect(await server.proc.waitForExit()).toBe(0);
     const sizes = [...server.proc.stdout.matchAll(/message \d+: (\d+) bytes/g)].map((m) =>
       Number(m[1]),
