@@ -14,7 +14,6 @@ import {
   datagramRandom,
   decideDatagram,
   describeFaults,
-  type Faults,
   flipBit,
   mixSeed,
   mulberry32,
@@ -25,8 +24,8 @@ import {
   rateSliceBytes,
   SPLIT_PAUSE_MS,
 } from '../src/faults.js';
+import { faults } from './helpers.js';
 
-const faults = (f: Partial<Faults>): Faults => ({ ...NO_FAULTS, ...f });
 /** A "random" source that gives these numbers in turn. */
 const draws = (...values: number[]) => {
   let i = 0;

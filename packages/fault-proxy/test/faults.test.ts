@@ -18,8 +18,7 @@ import {
   SPLIT_PAUSE_MS,
   shapesTcp,
 } from '../src/faults.js';
-
-const faults = (f: Partial<Faults>): Faults => ({ ...NO_FAULTS, ...f });
+import { faults } from './helpers.js';
 
 /** The datagrams among 1..n of client 1, client → server, that `f` drops under `seed`. */
 function fates(f: Partial<Faults>, seed: number, n: number) {

@@ -1,14 +1,22 @@
-// Shared by this package's tests: peers for the proxy to forward to (a TCP echo, a TCP server
-// that records each read, a UDP sink that records each datagram, a UDP echo), a proxy started
-// in-process with its events recorded, and cleanup of all of it after each test.
+// Shared by this package's tests: fault settings with a few turned on, peers for the proxy to
+// forward to (a TCP echo, a TCP server that records each read, a UDP sink that records each
+// datagram, a UDP echo), a proxy started in-process with its events recorded, and cleanup of
+// all of it after each test.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { CLI_WAIT_MS, Recorder } from '@socket-lab/common/testing';
 import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from '../src/fault-proxy.js';
+import { type Faults, NO_FAULTS } from '../src/faults.js';
 import type { ProxyEvent } from '../src/trace.js';
 
 export const HOST = '127.0.0.1';
+
+/** Every fault off but the ones in `f`. */
+export function faults(f: Partial<Faults>): Faults {
+  return { ...NO_FAULTS, ...f };
+}
+
 const cleanups: (() => unknown)[] = [];
 
 /** Closes everything the helpers opened (call it in afterEach). */

@@ -9,6 +9,7 @@ import {
   START_SPEC,
   toProbability,
 } from '../src/cli.js';
+import { NO_FAULTS } from '../src/faults.js';
 
 /** The options for a command line, as `start` would build them. */
 function options(...argv: string[]) {
@@ -80,18 +81,7 @@ describe('optionsFromFlags', () => {
       host: '127.0.0.1',
       port: DEFAULT_PORT,
       udp: false,
-      faults: {
-        loss: 0,
-        duplicate: 0,
-        reorder: 0,
-        corrupt: 0,
-        delayMs: 0,
-        jitterMs: 0,
-        rateBytesPerSecond: 0,
-        splitBytes: 0,
-        cutAfterBytes: null,
-        stallAfterBytes: null,
-      },
+      faults: NO_FAULTS, // every fault off: faults.test.ts checks it describes as 'none'
       idleTimeoutMs: 60_000,
       trace: false,
     });

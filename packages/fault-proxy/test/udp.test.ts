@@ -6,10 +6,11 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { hasIPv6 } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
-import { datagramRandom, decideDatagram, type Faults, NO_FAULTS } from '../src/faults.js';
+import { datagramRandom, decideDatagram, type Faults } from '../src/faults.js';
 import { REORDER_HOLD_MS } from '../src/udp-proxy.js';
 import {
   cleanUp,
+  faults,
   HOST,
   numbered,
   numberOf,
@@ -244,7 +245,3 @@ test.skipIf(!(await hasIPv6()))('listens on ::1 and forwards to an IPv4 server',
   client.send('over IPv6', proxy.port, '::1');
   expect(((await answer)[0] as Buffer).toString()).toBe('over IPv6');
 });
-
-function faults(f: Partial<Faults>): Faults {
-  return { ...NO_FAULTS, ...f };
-}
