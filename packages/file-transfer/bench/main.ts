@@ -20,13 +20,12 @@ import {
 } from '@socket-lab/bench/report';
 import { FatalError, onShutdown, runCli, toBytes, toInteger } from '@socket-lab/common';
 import { formatBytes } from '../src/units.js';
+import { makeRandomFile, makeTextFile } from './files.js';
 import {
   flushToDisk,
   hasNc,
   idleTsxPeakKb,
   killAll,
-  makeRandomFile,
-  makeTextFile,
   type RunResult,
   runNc,
   runOurs,

@@ -1,16 +1,14 @@
-// The benchmark's machinery, not part of the lesson: make test files, run one transfer as
+// The benchmark's machinery, not part of the lesson: run one transfer as
 // real processes (ours as users start them, `node --import tsx`; nc; the seed protocol), time
 // it, and watch each side's peak memory (VmHWM in /proc/PID/status, sampled until it ends).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createCipheriv, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPeakRss } from '@socket-lab/bench/system';
-import { createHasher } from '../src/digest.js';
 import type { HashName } from '../src/protocol.js';
+import { digestFile } from './files.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -26,60 +24,6 @@ export interface RunResult {
   receiverPeakKb: number;
   /** The received file has the sent file's digest. */
   intact: boolean;
-}
-
-/**
- * Writes `size` incompressible bytes to `file` (an AES-CTR keystream: fast, and nothing a
- * link could compress), streamed, never whole in memory. Returns the BLAKE3 digest.
- */
-export async function makeRandomFile(file: string, size: number): Promise<Buffer> {
-  const cipher = createCipheriv('aes-128-ctr', randomBytes(16), randomBytes(16));
-  const zeros = Buffer.alloc(1024 * 1024);
-  const hasher = createHasher('blake3');
-  const handle = await fs.open(file, 'w');
-  try {
-    for (let written = 0; written < size; ) {
-      const block = cipher.update(zeros.subarray(0, Math.min(zeros.length, size - written)));
-      hasher.update(block);
-      await handle.write(block);
-      written += block.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hasher.digest();
-}
-
-/** A text file of 63-character lines, like a log: what the seed's line-by-line sender expects. */
-export async function makeTextFile(file: string, size: number): Promise<Buffer> {
-  const line = `${'the quick brown fox jumps over the lazy dog 0123456789'.padEnd(62, '.')}\n`;
-  const block = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length)));
-  const hasher = createHasher('blake3');
-  const handle = await fs.open(file, 'w');
-  try {
-    for (let written = 0; written < size; ) {
-      const part = block.subarray(0, Math.min(block.length, size - written));
-      hasher.update(part);
-      await handle.write(part);
-      written += part.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hasher.digest();
-}
-
-/** The BLAKE3 digest of a file, or null if it does not exist. */
-export async function digestFile(file: string): Promise<Buffer | null> {
-  const hasher = createHasher('blake3');
-  try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      hasher.update(chunk as Buffer);
-    }
-  } catch {
-    return null;
-  }
-  return hasher.digest();
 }
 
 /** Every child still running, so that Ctrl+C can stop them all. */

@@ -3,7 +3,7 @@
 // a hand-written client for bytes our sender would never send, and proxies between the two:
 // fault-proxy where it has the fault, a hand-made one for the faults it does not (a byte
 // flipped in a TCP stream, the receiver's answers held back).
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { closeServer, SocketReader, trackConnections } from '@socket-lab/common'
 import { Recorder } from '@socket-lab/common/testing';
 import { startFaultProxy } from 'fault-proxy';
 import { afterEach } from 'vitest';
+import { makeRandomFile } from '../bench/files.js';
 import { createHasher } from '../src/digest.js';
 import {
   decodeMessage,
@@ -42,26 +43,11 @@ export async function tempDir(): Promise<string> {
 }
 
 /**
- * Writes `size` pseudo-random bytes (AES-CTR keystream from `seed`, so the same seed gives
- * the same file), 1 MiB at a time. Returns the file's BLAKE3 digest.
+ * Writes `size` pseudo-random bytes, the same for the same `seed`, 1 MiB at a time (the
+ * bench's maker). Returns the file's BLAKE3 digest.
  */
-export async function makeFile(file: string, size: number, seed = 'seed'): Promise<Buffer> {
-  const key = createHash('sha256').update(seed).digest();
-  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
-  const zeros = Buffer.alloc(1024 * 1024);
-  const hasher = createHasher('blake3');
-  const handle = await fs.open(file, 'w');
-  try {
-    for (let written = 0; written < size; ) {
-      const block = cipher.update(zeros.subarray(0, Math.min(zeros.length, size - written)));
-      hasher.update(block);
-      await handle.write(block);
-      written += block.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hasher.digest();
+export function makeFile(file: string, size: number, seed = 'seed'): Promise<Buffer> {
+  return makeRandomFile(file, size, seed);
 }
 
 /** The BLAKE3 digest of a file. */
