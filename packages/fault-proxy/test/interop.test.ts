@@ -1,39 +1,25 @@
 // The Python 3 ports of the seed programs (test/fixtures/), unchanged, on both sides of the
 // proxy: seed 002's UDP client and server, seed 001's TCP client and threaded server. Neither
 // side can tell the proxy is there, until it misbehaves.
-import {
-  type CliProcess,
-  hasPython3,
-  spawnProgram,
-  waitForListening,
-} from '@socket-lab/common/testing';
+import { SeedPrograms } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
-import { cleanUp, HOST, onCleanUp, startProxy } from './helpers.js';
+import { cleanUp, HOST, startProxy } from './helpers.js';
 
-const FIXTURES = new URL('./fixtures/', import.meta.url);
-const python = hasPython3();
-if (!python) console.warn('python3 not found: skipping the interop tests with the seed programs');
+const seeds = new SeedPrograms(new URL('./fixtures/', import.meta.url));
 
-afterEach(cleanUp);
+afterEach(async () => {
+  seeds.killAll();
+  await cleanUp();
+});
 
-function runPython(script: string, args: string[], input?: string): CliProcess {
-  const proc = spawnProgram('python3', [script, ...args], FIXTURES, {
-    ...(input === undefined ? { keepStdinOpen: true } : { input }),
-  });
-  onCleanUp(() => proc.kill());
-  return proc;
-}
-
-test.skipIf(!python)("seed 002's UDP client and server talk through the proxy", async () => {
+test.skipIf(!seeds.python)("seed 002's UDP client and server talk through the proxy", async () => {
   // Checks UDP interop: the answers come back upper-cased, and from the proxy's address.
-  const server = await waitForListening(runPython('seed002_udp_server.py', [HOST, '0']));
+  const server = await seeds.serve('seed002_udp_server.py', HOST);
   const { proxy } = await startProxy({ to: { host: HOST, port: server.port }, udp: true });
-  const client = runPython(
-    'seed002_udp_client.py',
-    [HOST, String(proxy.port)],
-    'hello\nthrough a proxy\n',
-  );
-  expect(await client.waitForExit()).toBe(0);
+  const client = await seeds.run('seed002_udp_client.py', [HOST, String(proxy.port)], {
+    input: 'hello\nthrough a proxy\n',
+  });
+  expect(client.code).toBe(0);
   expect(client.stdout).toBe(
     `>>: HELLO ('127.0.0.1', ${proxy.port})\n>>: THROUGH A PROXY ('127.0.0.1', ${proxy.port})\n>>: `,
   );
@@ -41,16 +27,18 @@ test.skipIf(!python)("seed 002's UDP client and server talk through the proxy", 
   await server.proc.waitFor(/b'through a proxy' \('127\.0\.0\.1', \d+\)/);
 });
 
-test.skipIf(!python)(
+test.skipIf(!seeds.python)(
   "seed 001's TCP client and threaded server talk through the proxy, with --delay",
   async () => {
     // Checks TCP interop: the greeting, an echo and exit, each 50 ms late each way.
-    const server = await waitForListening(runPython('seed001_threading_server.py', [HOST, '0']));
+    const server = await seeds.serve('seed001_threading_server.py', HOST);
     const { proxy, log } = await startProxy({
       to: { host: HOST, port: server.port },
       faults: { delayMs: 50 },
     });
-    const client = runPython('seed001_client.py', [HOST, String(proxy.port)]);
+    const client = seeds.spawn('seed001_client.py', [HOST, String(proxy.port)], {
+      keepStdinOpen: true,
+    });
     await client.waitFor(/Hello World!\n/);
     client.child.stdin?.write('hello through the proxy\n');
     await client.waitFor(/hello through the proxy\n/);
