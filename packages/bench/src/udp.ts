@@ -7,11 +7,18 @@
 // rates it reads the CPU time of each server and of this process (the load generator, which
 // sends and receives as much as any server): a load generator near 100% is the limit, and
 // then a rate says as much about it as about the server. Loopback only; every loop is
-// bounded in count and time.
+// bounded in count and time. Both benches pit an example's server against a Python port of
+// its seed's: udpBenchSpec is their command line, runUdpSeedBench all the rest of their run.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { toInteger, toMilliseconds } from '@socket-lab/common';
-import { type CliProcess, waitForListening } from '@socket-lab/common/testing';
+import { type CliSpec, type FlagSpec, toInteger, toMilliseconds } from '@socket-lab/common';
+import {
+  type CliProcess,
+  hasPython3,
+  spawnCli,
+  spawnProgram,
+  waitForListening,
+} from '@socket-lab/common/testing';
 import { UdpRequester } from '@socket-lab/common/udp-request';
 import { type BenchRow, compare, printJson, REPORT_FLAGS } from './report.js';
 import { percentile } from './stats.js';
@@ -385,6 +392,101 @@ export async function runUdpBench(
     );
   }
   return results.some((r) => sumRounds(r.rounds).answered === 0) ? 1 : 0;
+}
+
+/**
+ * The command line of a UDP bench: `pnpm --filter BENCH bench` with UDP_BENCH_FLAGS and
+ * the bench's own `flags` after them (udp-echo's --size, udp-time's --format).
+ */
+export function udpBenchSpec<const F extends Record<string, FlagSpec>>(
+  bench: string,
+  summary: string,
+  flags: F,
+) {
+  return {
+    usage: `pnpm --filter ${bench} bench`,
+    role: 'client',
+    summary,
+    defaultPort: 0,
+    flags: { ...UDP_BENCH_FLAGS, ...flags },
+    notes: [
+      '--host picks the loopback address the servers bind (127.0.0.1 or ::1); --port is not used.',
+    ],
+  } as const satisfies CliSpec;
+}
+
+/** A bench of one example's UDP server against a Python 3 port of its seed's server. */
+export interface UdpSeedBench {
+  /** The example (`udp-echo`): its row, the first word of the load line, the JSON `bench`. */
+  bench: string;
+  /** The example's folder: ours runs as its src/bin/start.ts, the seed from test/fixtures/. */
+  pkg: string;
+  host: string;
+  /** The flags of udpBenchSpec, checked here by udpLoadFromFlags. */
+  flags: Parameters<typeof udpLoadFromFlags>[1] & { json?: boolean };
+  /** What every sender sends, and which answers count. */
+  requests: Pick<UdpLoad, 'payload' | 'isAnswer'>;
+  /** The requests in the load line: `datagrams of 64 bytes`, `requests "%c"`. */
+  what: string;
+  /** Our server's flags besides --host, --port 0 and --quiet (udp-time's `--utc`). */
+  ourFlags?: readonly string[];
+  /**
+   * The seed: `seed 002` names the ratio line, `name` its row; its `script` in
+   * test/fixtures/ runs as `python3 SCRIPT HOST 0 quiet`.
+   */
+  seed: { id: string; name: string; script: string };
+  /** Environment for both servers (udp-time's `TZ=UTC`). */
+  env?: NodeJS.ProcessEnv;
+  /** The ratio of our rate to the seed's that the project aims for. */
+  goal: number;
+  /** The bench's own load settings, for the JSON document (`size`, `format`). */
+  params: Record<string, unknown>;
+}
+
+/**
+ * Says what the load is, starts our server and, where python3 runs, the seed's, and
+ * measures them with runUdpBench. With --json, stdout holds the document alone, so the
+ * load line (and a missing python3) goes to stderr. Returns runUdpBench's exit code.
+ */
+export function runUdpSeedBench(b: UdpSeedBench): Promise<number> {
+  const load = udpLoadFromFlags(b.host, b.flags, b.requests);
+  const json = b.flags.json === true;
+  const say = json ? console.error : console.log;
+  const { host, senders, requests, rounds, timeoutMs } = load;
+  say(
+    `${b.bench} bench: ${senders} ${senders === 1 ? 'sender' : 'senders'} × ${requests} ${b.what} on ${host}, ` +
+      `one at a time per sender, ${rounds} ${rounds === 1 ? 'round' : 'rounds'} per server, timeout ${timeoutMs / 1000} s`,
+  );
+  const env = b.env;
+  const servers = [
+    {
+      name: `${b.bench} (Node ${process.versions.node})`,
+      start: () =>
+        spawnCli(
+          b.pkg,
+          'src/bin/start.ts',
+          ['--host', host, '--port', '0', ...(b.ourFlags ?? []), '--quiet'],
+          { keepStdinOpen: true, env },
+        ),
+    },
+  ];
+  if (hasPython3()) {
+    const script = `test/fixtures/${b.seed.script}`;
+    servers.push({
+      name: b.seed.name,
+      start: () =>
+        spawnProgram('python3', [script, host, '0', 'quiet'], b.pkg, { keepStdinOpen: true, env }),
+    });
+  } else {
+    say('python3 not found: only our server was measured');
+  }
+  return runUdpBench(servers, load, {
+    bench: b.bench,
+    ratioLabel: `ours / ${b.seed.id}`,
+    goal: b.goal,
+    json,
+    params: b.params,
+  });
 }
 
 /** A process's CPU ticks, or null once it is gone (or where there is no /proc). */

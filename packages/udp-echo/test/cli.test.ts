@@ -1,7 +1,8 @@
 // The programs as a user runs them: real processes (node --import tsx src/bin/…), port 0,
 // piped stdin, --help, bad flags, a client talking to a port where nothing listens, and the
 // demo. Each start costs about a second, so there are few of these.
-import { hasPython3, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
+import { checkUdpBenchJson, checkUdpBenchTable } from '@socket-lab/bench/udp-checks';
+import { missingFrom, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { boundSocket, closeAll } from './helpers.js';
 
@@ -107,16 +108,8 @@ test('--help lists every flag with its default', async () => {
     runToEnd(PKG, 'src/bin/client.ts', ['--help']),
   ]);
   expect(start.code).toBe(0);
-  for (const flag of [
-    '--host HOST',
-    '--port PORT',
-    '--upper',
-    '--buffer BYTES',
-    '--quiet',
-    '--help',
-  ]) {
-    expect(start.stdout).toContain(flag);
-  }
+  const flags = ['--host HOST', '--port PORT', '--upper', '--buffer BYTES', '--quiet', '--help'];
+  expect(missingFrom(start.stdout, flags)).toEqual([]);
   expect(start.stdout).toMatch(/default 8888/);
   expect(client.code).toBe(0);
   expect(client.stdout).toMatch(
@@ -157,63 +150,12 @@ test('the demo runs every scene and exits 0', async () => {
   expect(demo.stdout).toMatch(/no answer to "is anyone there\?" after 2 tries/);
 });
 
-test('bench: both servers measured under the same small load, every request answered', async () => {
-  // The bench as a user runs it, with tiny numbers: a row per server, nothing lost, exit 0.
-  const r = await runToEnd(
-    PKG,
-    'bench/main.ts',
-    ['--senders', '2', '--requests', '20', '--rounds', '1'],
-    { timeoutMs: 30_000 },
-  );
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^\| udp-echo \(Node[^|]*\| +[\d,]+ \|.*\| +40 \| +0 \|$/m);
-  if (hasPython3()) {
-    expect(r.stdout).toMatch(/^\| seed 002 server \(Python 3\) *\| +[\d,]+ \|.*\| +40 \| +0 \|$/m);
-    expect(r.stdout).toMatch(/^ours \/ seed 002: \d+\.\d\d× the round trips per second$/m);
-    expect(r.stdout).toMatch(/^rounds: 1, ratio per round \d+\.\d\d×$/m);
-  }
-  const bad = await runToEnd(PKG, 'bench/main.ts', ['--senders', '0']);
-  expect(bad.code).toBe(2);
-});
+// The bench is @socket-lab/bench's runUdpSeedBench, which udp-echo and udp-time share, so
+// the checks of its table and its --json are shared too (bench/src/udp-checks.ts).
+const BENCH = { pkg: PKG, bench: 'udp-echo', seedRow: 'seed 002 server (Python 3)' };
 
-test('bench --quick --json: one JSON document on stdout, with the rows and the comparison', async () => {
-  // What `pnpm bench --quick` reads: stdout is one line of JSON and nothing else (progress
-  // goes to stderr), with the load, a row per server, the ratio against the seed and its
-  // goal, and the machine. A tiny load keeps it fast.
-  const r = await runToEnd(
-    PKG,
-    'bench/main.ts',
-    ['--quick', '--json', '--senders', '2', '--requests', '20', '--rounds', '2'],
-    { timeoutMs: 30_000 },
-  );
-  expect(r.code).toBe(0);
-  expect(r.stderr).toMatch(/^udp-echo bench: 2 senders × 20 .* 2 rounds per server/);
-  const lines = r.stdout.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  const doc = JSON.parse(lines[0] ?? '');
-  expect(doc).toMatchObject({
-    bench: 'udp-echo',
-    params: { senders: 2, requests: 20, rounds: 2 },
-    machine: { cores: expect.any(Number), node: process.version },
-  });
-  expect(doc.rows[0]).toMatchObject({
-    name: expect.stringMatching(/^udp-echo \(Node /),
-    figures: { answered: 80, lost: 0, 'round trips/s': expect.any(Number) },
-  });
-  if (hasPython3()) {
-    expect(doc.rows).toHaveLength(2);
-    expect(doc.comparisons[0]).toMatchObject({
-      figure: 'round trips/s',
-      row: doc.rows[0].name,
-      anchor: doc.rows[1].name,
-      ratio: expect.any(Number),
-      goal: 0.9,
-      met: expect.any(Boolean),
-    });
-    expect(doc.comparisons[0].ratio).toBeCloseTo(
-      doc.rows[0].figures['round trips/s'] / doc.rows[1].figures['round trips/s'],
-      9,
-    );
-  }
-});
+test('bench: both servers measured under the same small load, every request answered', () =>
+  checkUdpBenchTable(BENCH));
+
+test('bench --quick --json: one JSON document on stdout, with the rows and the comparison', () =>
+  checkUdpBenchJson(BENCH));
