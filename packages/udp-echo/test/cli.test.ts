@@ -2,7 +2,13 @@
 // piped stdin, --help, bad flags, a client talking to a port where nothing listens, and the
 // demo. Each start costs about a second, so there are few of these.
 import { checkUdpBenchJson, checkUdpBenchTable } from '@socket-lab/bench/udp-checks';
-import { missingFrom, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
+import {
+  missingFrom,
+  runOnPortInUse,
+  runToEnd,
+  spawnCli,
+  startServer,
+} from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { boundSocket, closeAll } from './helpers.js';
 
@@ -120,11 +126,10 @@ test('--help lists every flag with its default', async () => {
 
 test('bad flags and a port in use are one line on stderr and a non-zero exit', async () => {
   // Checks the CLI contract for mistakes: one line on stderr, exit 2 (usage) or 1 (failure).
-  const taken = await boundSocket();
   const [badBuffer, zeroTimeout, inUse] = await Promise.all([
     runToEnd(PKG, 'src/bin/start.ts', ['--buffer', '0']),
     runToEnd(PKG, 'src/bin/client.ts', ['--timeout', '0']),
-    runToEnd(PKG, 'src/bin/start.ts', ['--port', String(taken.address().port)]),
+    runOnPortInUse(PKG, 'src/bin/start.ts', [], 'udp'),
   ]);
   expect(badBuffer).toMatchObject({ code: 2, stdout: '' });
   expect(badBuffer.stderr).toBe(
