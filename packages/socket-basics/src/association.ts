@@ -10,7 +10,7 @@
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { formatAddress, formatHostPort, previewBytes } from '@socket-lab/common';
-import { readSomaxconn, type SsSocket, ssByPort } from './system.js';
+import { readSomaxconn, type SsSocket, ssOfConnection } from './system.js';
 
 /** The seeds' listen(5): how many connections may wait for accept(). */
 export const SEED_BACKLOG = 5;
@@ -116,9 +116,9 @@ export async function showAssociation(say: Say): Promise<AssociationFacts> {
   const mirrored = fromServer.local === fromClient.remote && fromServer.remote === fromClient.local;
   say(`mirror images: ${mirrored ? 'yes' : 'NO'}: the client's local half is the server's remote`);
 
-  // The kernel's own table, for the same port: a LISTEN line (the half association) and one
-  // ESTAB line per end. `ss` is Linux's iproute2; elsewhere `netstat -an` shows the same.
-  const ss = await ssByPort(fromServer.localPort);
+  // The kernel's own table for this port: a LISTEN line (the half association) and one ESTAB
+  // line per end. `ss` is Linux's iproute2; elsewhere `netstat -an` shows the same.
+  const ss = await ssOfConnection(fromServer.localPort, [fromServer, fromClient]);
   if (!ss) say('ss: not available here (it is Linux iproute2), skipped; try `netstat -an`');
   for (const s of ss ?? [])
     say(`ss -tan:       ${s.state.padEnd(7)} local ${s.local}  peer ${s.peer}`);

@@ -7,7 +7,7 @@
 import type net from 'node:net';
 import { previewBytes, SocketReader } from '@socket-lab/common';
 import { associationOf, formatAssociation, type Say } from './association.js';
-import { readEphemeralRange, ssByPort } from './system.js';
+import { readEphemeralRange, ssOfConnection } from './system.js';
 
 /** An echoed line can be this long; a server that never sends '\n' cannot fill our memory. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -28,9 +28,8 @@ export async function describeClientEnd(socket: net.Socket, say: Say): Promise<v
       `our port ${ours.localPort}: ${inside} the ephemeral range ${low}-${high} (${range.source})`,
     );
   }
-  const ss = await ssByPort(ours.localPort);
-  const mine = ss?.filter((s) => s.local === ours.local);
-  for (const s of mine ?? []) say(`ss -tan: ${s.state} local ${s.local} peer ${s.peer}`);
+  const ss = await ssOfConnection(ours.localPort, [ours]);
+  for (const s of ss ?? []) say(`ss -tan: ${s.state} local ${s.local} peer ${s.peer}`);
 }
 
 /**

@@ -105,6 +105,33 @@ export async function ssByPort(port: number): Promise<SsSocket[] | null> {
     }));
 }
 
+/**
+ * The `ss` lines of one connection: the LISTEN line on `port`, if any, and the line of each
+ * given end, matched on both halves — an old TIME-WAIT socket may hold the same local port
+ * with another peer. Null where `ss` is missing.
+ */
+export async function ssOfConnection(
+  port: number,
+  ends: ConnectionEnd[],
+): Promise<SsSocket[] | null> {
+  const all = await ssByPort(port);
+  return all && linesOf(all, ends);
+}
+
+/** One end of a connection as `ss` prints it: its local and its peer's address:port. */
+export interface ConnectionEnd {
+  local: string;
+  remote: string;
+}
+
+/** The LISTEN lines, and the lines whose local and peer halves both match one of `ends`. */
+export function linesOf(lines: SsSocket[], ends: ConnectionEnd[]): SsSocket[] {
+  return lines.filter(
+    (s) =>
+      s.state === 'LISTEN' || ends.some((end) => end.local === s.local && end.remote === s.peer),
+  );
+}
+
 /** Whether this machine can bind the IPv6 loopback ::1 (some containers cannot). */
 export async function canBindIPv6(): Promise<boolean> {
   const server = net.createServer();
