@@ -11,6 +11,10 @@
 // It is also where backpressure starts: past `windowBytes` of unread data it pauses the
 // socket, the kernel's receive buffer fills, TCP's window closes, and the sender's write()
 // returns false. A slow reader costs bounded memory, however fast the sender.
+//
+// The reads that need only "the next chunk" (readExactly, readFrame, readStream) and the end
+// of the stream are in ChunkReader, which SocketReader extends: file-transfer's receiver builds
+// on it a reader whose chunks land in buffers of its own instead of Node's.
 import type net from 'node:net';
 import { FRAME_HEADER_BYTES, FrameError } from './frame.js';
 
@@ -46,43 +50,23 @@ export interface SocketReaderOptions {
   windowBytes?: number;
 }
 
-/** The bytes that arrived on one socket and have not been read yet. */
-export class SocketReader {
-  /** Bytes that have arrived so far, read or not. */
-  arrivedBytes = 0;
-  /** Bytes handed out by reads so far. */
-  consumedBytes = 0;
-  private chunks: Buffer[] = [];
-  private queued = 0;
+/**
+ * What a reader of one socket does, whatever buffers its bytes land in: it knows when the
+ * stream ended and why, lets a program wait for news, and builds exact reads (n bytes, a
+ * frame, the next n bytes as they come) on one primitive a subclass provides, read().
+ */
+export abstract class ChunkReader {
+  /** Bytes that have arrived and not been read; the subclass counts them. */
+  protected queued = 0;
   private done = false;
   private error: Error | undefined;
   private waiters: (() => void)[] = [];
-  private readonly windowBytes: number;
 
-  /** Starts reading `socket` now. The caller keeps its own 'error' listener on the socket. */
-  constructor(
-    private readonly socket: net.Socket,
-    opts: SocketReaderOptions = {},
-  ) {
-    this.windowBytes = opts.windowBytes ?? READ_WINDOW_BYTES;
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.queued += chunk.length;
-      this.arrivedBytes += chunk.length;
-      if (this.queued >= this.windowBytes) socket.pause();
-      this.wake();
-    });
-    // 'end' is the peer's FIN; 'close' also covers a reset. Either way no more bytes come,
-    // but what has arrived can still be read, as with a real socket.
-    const finish = (err?: Error) => {
-      this.done = true;
-      this.error ??= err instanceof Error ? err : undefined;
-      this.wake();
-    };
-    socket.once('end', () => finish());
-    socket.once('error', finish);
-    socket.once('close', () => finish());
-  }
+  /**
+   * Up to `maxBytes` from the next chunk that arrived, as a view (no copy) that stays valid at
+   * least until the next read; null once the stream has ended and everything was read.
+   */
+  abstract read(maxBytes: number): Promise<Buffer | null>;
 
   /** Bytes that have arrived and not been read: an answer that came early shows up here. */
   get bufferedBytes(): number {
@@ -99,15 +83,142 @@ export class SocketReader {
     return this.error;
   }
 
+  /** Exactly `n` bytes; null if the stream ended before the first; ShortReadError if midway. */
+  async readExactly(n: number): Promise<Buffer | null> {
+    const pieces: Buffer[] = [];
+    let got = 0;
+    while (got < n) {
+      const piece = await this.read(n - got);
+      if (!piece) {
+        if (got === 0) return null;
+        throw new ShortReadError(got, n, this.error);
+      }
+      pieces.push(this.keep(piece));
+      got += piece.length;
+    }
+    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, n);
+  }
+
+  /**
+   * One frame's payload; null at a clean end between frames. Throws FrameError if the header
+   * claims more than `maxBytes` or the stream stops inside the frame.
+   */
+  async readFrame(maxBytes: number): Promise<Buffer | null> {
+    const header = await this.readFrameBytes(FRAME_HEADER_BYTES, true);
+    if (!header) return null;
+    const length = header.readUInt32BE(0);
+    if (length > maxBytes) {
+      throw new FrameError(
+        'FRAME_TOO_LARGE',
+        `frame header claims ${length} bytes, more than the ${maxBytes}-byte limit`,
+      );
+    }
+    return (await this.readFrameBytes(length, false)) ?? Buffer.alloc(0);
+  }
+
+  /**
+   * The next `n` bytes of the stream, chunk by chunk as they arrive (views, no copies), each
+   * valid at least until the next is asked for.
+   */
+  async *readStream(n: number): AsyncGenerator<Buffer> {
+    for (let got = 0; got < n; ) {
+      const piece = await this.read(n - got);
+      if (!piece) throw new ShortReadError(got, n, this.error);
+      got += piece.length;
+      yield piece;
+    }
+  }
+
+  /** Resolves once anything changes: bytes arrive or the stream ends. */
+  change(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Listens for the end of `socket`'s stream. Call it after adding the listener for bytes. */
+  protected watchEnd(socket: net.Socket): void {
+    // 'end' is the peer's FIN; 'close' also covers a reset. Either way no more bytes come,
+    // but what has arrived can still be read, as with a real socket.
+    const finish = (err?: Error) => {
+      this.done = true;
+      this.error ??= err instanceof Error ? err : undefined;
+      this.wake();
+    };
+    socket.once('end', () => finish());
+    socket.once('error', finish);
+    socket.once('close', () => finish());
+  }
+
+  /** Waits until a byte is queued; false if the stream ended first. */
+  protected async arrived(): Promise<boolean> {
+    while (this.queued === 0) {
+      if (this.done) return false;
+      await this.change();
+    }
+    return true;
+  }
+
+  /**
+   * A piece of what readExactly() returns, made safe to keep. Node never reuses the buffer of
+   * a 'data' chunk, so here the piece itself; a reader that reuses its buffers copies it.
+   */
+  protected keep(piece: Buffer): Buffer {
+    return piece;
+  }
+
+  /** Resolves everything waiting in change(). */
+  protected wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  private async readFrameBytes(n: number, atStart: boolean): Promise<Buffer | null> {
+    try {
+      const bytes = await this.readExactly(n);
+      if (!bytes && !atStart && n > 0) throw new ShortReadError(0, n);
+      return bytes;
+    } catch (err) {
+      if (!(err instanceof ShortReadError)) throw err;
+      const where = atStart ? 'header' : 'frame';
+      throw new FrameError(
+        'FRAME_TRUNCATED',
+        `stream ended mid-${where}: got ${err.got} of ${err.wanted} bytes`,
+        err.wanted - err.got,
+      );
+    }
+  }
+}
+
+/** The bytes that arrived on one socket and have not been read yet. */
+export class SocketReader extends ChunkReader {
+  /** Bytes that have arrived so far, read or not. */
+  arrivedBytes = 0;
+  /** Bytes handed out by reads so far. */
+  consumedBytes = 0;
+  private chunks: Buffer[] = [];
+  private readonly windowBytes: number;
+
+  /** Starts reading `socket` now. The caller keeps its own 'error' listener on the socket. */
+  constructor(
+    private readonly socket: net.Socket,
+    opts: SocketReaderOptions = {},
+  ) {
+    super();
+    this.windowBytes = opts.windowBytes ?? READ_WINDOW_BYTES;
+    socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.queued += chunk.length;
+      this.arrivedBytes += chunk.length;
+      if (this.queued >= this.windowBytes) socket.pause();
+      this.wake();
+    });
+    this.watchEnd(socket);
+  }
+
   /**
    * Up to `maxBytes` from the next chunk that arrived, as a view (no copy); null once the
    * stream has ended and everything was read.
    */
-  async read(maxBytes: number): Promise<Buffer | null> {
-    while (this.queued === 0) {
-      if (this.done) return null;
-      await this.change();
-    }
+  override async read(maxBytes: number): Promise<Buffer | null> {
+    if (!(await this.arrived())) return null;
     const first = this.chunks[0] as Buffer;
     const piece = first.length <= maxBytes ? first : first.subarray(0, maxBytes);
     if (piece === first) this.chunks.shift();
@@ -134,22 +245,6 @@ export class SocketReader {
     return Buffer.concat(pieces, got);
   }
 
-  /** Exactly `n` bytes; null if the stream ended before the first; ShortReadError if midway. */
-  async readExactly(n: number): Promise<Buffer | null> {
-    const pieces: Buffer[] = [];
-    let got = 0;
-    while (got < n) {
-      const piece = await this.read(n - got);
-      if (!piece) {
-        if (got === 0) return null;
-        throw new ShortReadError(got, n, this.error);
-      }
-      pieces.push(piece);
-      got += piece.length;
-    }
-    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, n);
-  }
-
   /**
    * The bytes up to the next '\n' (the '\n' itself is taken, not returned). At the end of
    * the stream, what is left without a '\n' is the last line; then null. Throws
@@ -163,52 +258,20 @@ export class SocketReader {
         return line.subarray(0, at);
       }
       if (this.queued > maxBytes) throw new LineTooLongError(maxBytes);
-      if (this.done) return this.queued === 0 ? null : this.readExactly(this.queued);
+      if (this.ended) return this.queued === 0 ? null : this.readExactly(this.queued);
       // The line may be longer than the window: keep reading (maxBytes bounds it).
       if (this.socket.isPaused()) this.socket.resume();
       await this.change();
     }
   }
 
-  /**
-   * One frame's payload; null at a clean end between frames. Throws FrameError if the header
-   * claims more than `maxBytes` or the stream stops inside the frame.
-   */
-  async readFrame(maxBytes: number): Promise<Buffer | null> {
-    const header = await this.readFrameBytes(FRAME_HEADER_BYTES, true);
-    if (!header) return null;
-    const length = header.readUInt32BE(0);
-    if (length > maxBytes) {
-      throw new FrameError(
-        'FRAME_TOO_LARGE',
-        `frame header claims ${length} bytes, more than the ${maxBytes}-byte limit`,
-      );
-    }
-    return (await this.readFrameBytes(length, false)) ?? Buffer.alloc(0);
-  }
-
-  /** The next `n` bytes of the stream, chunk by chunk as they arrive (views, no copies). */
-  async *readStream(n: number): AsyncGenerator<Buffer> {
-    for (let got = 0; got < n; ) {
-      const piece = await this.read(n - got);
-      if (!piece) throw new ShortReadError(got, n, this.error);
-      got += piece.length;
-      yield piece;
-    }
-  }
-
   /** Resolves true once `bytes` have arrived in all, false if the stream ends first. */
   async whenArrived(bytes: number): Promise<boolean> {
     while (this.arrivedBytes < bytes) {
-      if (this.done) return false;
+      if (this.ended) return false;
       await this.change();
     }
     return true;
-  }
-
-  /** Resolves once anything changes: bytes arrive or the stream ends. */
-  change(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private take(n: number): void {
@@ -217,10 +280,6 @@ export class SocketReader {
     // Resume only once half the window is free, so that a reader a little slower than the
     // network does not stop and start the socket (two system calls) on every chunk.
     if (this.queued <= this.windowBytes / 2 && this.socket.isPaused()) this.socket.resume();
-  }
-
-  private wake(): void {
-    for (const resolve of this.waiters.splice(0)) resolve();
   }
 
   // Where the first '\n' among the first `limit` buffered bytes is, or -1.
@@ -233,21 +292,5 @@ export class SocketReader {
       offset += chunk.length;
     }
     return -1;
-  }
-
-  private async readFrameBytes(n: number, atStart: boolean): Promise<Buffer | null> {
-    try {
-      const bytes = await this.readExactly(n);
-      if (!bytes && !atStart && n > 0) throw new ShortReadError(0, n);
-      return bytes;
-    } catch (err) {
-      if (!(err instanceof ShortReadError)) throw err;
-      const where = atStart ? 'header' : 'frame';
-      throw new FrameError(
-        'FRAME_TRUNCATED',
-        `stream ended mid-${where}: got ${err.got} of ${err.wanted} bytes`,
-        err.wanted - err.got,
-      );
-    }
   }
 }

@@ -1,6 +1,6 @@
 // Support: one end of a file-transfer connection, as both sides use it. The socket, the bytes
-// that have arrived on it (common's SocketReader), and the protocol's messages going out and
-// coming in. The stream mixes frames (OFFER, START, DONE) with the file's raw bytes between
+// that have arrived on it (a reader with common's reads), and the protocol's messages going out
+// and coming in. The stream mixes frames (OFFER, START, DONE) with the file's raw bytes between
 // START and DONE, so it is read by asking for exactly what comes next: the 5-byte preamble,
 // one frame, or the next `n` bytes of the file. A decoder that takes whole chunks (common's
 // FrameDecoder) would read the first bytes of a file as the next frame header. How the bytes

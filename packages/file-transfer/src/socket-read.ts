@@ -9,33 +9,17 @@
 // (common's SocketReader, as PlainReader), and everything else works the same.
 //
 // Reused buffers come with one rule: a chunk handed out must not be overwritten while its
-// reader still uses it. So readStream() lends its chunks (no copy): each stays untouched until
-// the reader asks for more. The other reads are small (frames, a preamble) and are copies.
+// reader still uses it. So read(), and readStream() on it, lend their chunks (no copy): each
+// stays untouched until the reader asks for more. The exact reads are small (frames, a
+// preamble) and are copies. The reads themselves are common's (ChunkReader), written once.
 import net from 'node:net';
-import {
-  FRAME_HEADER_BYTES,
-  FrameError,
-  ShortReadError,
-  SocketReader,
-  type SocketReaderOptions,
-} from '@socket-lab/common';
+import { ChunkReader, SocketReader, type SocketReaderOptions } from '@socket-lab/common';
 
-/** What a Connection reads with: a PlainReader or a RingReader. */
-export interface ByteReader {
-  /** Bytes that have arrived and not been read: an answer that came early shows up here. */
-  readonly bufferedBytes: number;
-  /** True once no more bytes will arrive (FIN, reset or close). Buffered bytes may remain. */
-  readonly ended: boolean;
-  /** The socket error that ended the stream, if one did. */
-  readonly failure: Error | undefined;
-  /** Exactly `n` bytes; null if the stream ended before the first; ShortReadError if midway. */
-  readExactly(n: number): Promise<Buffer | null>;
-  /** One frame's payload; null at a clean end between frames; FrameError if bad or cut. */
-  readFrame(maxBytes: number): Promise<Buffer | null>;
-  /** The next `n` bytes as they arrive, each chunk valid until the next is asked for. */
-  readStream(n: number): AsyncGenerator<Buffer>;
-  /** Resolves once anything changes: bytes arrive or the stream ends. */
-  change(): Promise<void>;
+/**
+ * What a Connection reads with: a PlainReader or a RingReader. Both are common's ChunkReader
+ * (exact reads, frames, streams, the end of the stream), over different buffers.
+ */
+export interface ByteReader extends ChunkReader {
   /**
    * From now on, read and drop whatever arrives: for a peer we are finished with, so that it
    * reads our last answer instead of losing it in a reset (unread bytes make close() send RST).
@@ -120,28 +104,26 @@ interface Piece {
  * A reader over a few buffers of its own, which the socket reads into in turn (`onread`). When
  * the next buffer still holds bytes nobody has taken, it stops reading the socket; the kernel's
  * buffer fills, TCP's window closes, and the sender waits. Memory: `slots` × `slotBytes`.
+ * Common's ChunkReader builds the reads on read(), which lends each chunk until the next.
  */
-export class RingReader implements ByteReader {
+export class RingReader extends ChunkReader implements ByteReader {
   private readonly ring: Buffer[] = [];
   /** Per slot: bytes that arrived in it and have not been taken and given back. */
   private readonly held: number[];
   private readonly pieces: Piece[] = [];
-  private queued = 0;
   /** The slot the socket reads into next. */
   private next = 0;
-  /** The chunk readStream() lent last, given back at the next read. */
+  /** The chunk read() lent last, given back at the next read. */
   private lent: Piece | undefined;
   private socket: net.Socket | undefined;
   private stalled = false;
   private discarding = false;
-  private done = false;
-  private error: Error | undefined;
-  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly slots: number,
     private readonly slotBytes: number,
   ) {
+    super();
     this.held = new Array<number>(slots).fill(0);
   }
 
@@ -178,69 +160,23 @@ export class RingReader implements ByteReader {
   /** Starts watching `socket` for its end; it must read with `this.onread`. */
   attach(socket: net.Socket): void {
     this.socket = socket;
-    // 'end' is the peer's FIN; 'close' also covers a reset. Either way no more bytes come,
-    // but what has arrived can still be read, as with a real socket.
-    const finish = (err?: Error) => {
-      this.done = true;
-      this.error ??= err instanceof Error ? err : undefined;
-      this.wake();
-    };
-    socket.once('end', () => finish());
-    socket.once('error', finish);
-    socket.once('close', () => finish());
+    this.watchEnd(socket);
   }
 
-  get bufferedBytes(): number {
-    return this.queued;
-  }
-
-  get ended(): boolean {
-    return this.done;
-  }
-
-  get failure(): Error | undefined {
-    return this.error;
-  }
-
-  async readExactly(n: number): Promise<Buffer | null> {
+  /**
+   * Up to `maxBytes` queued bytes from one piece, lent (no copy): the reader asking for more
+   * is done with the chunk before, so that one is given back first.
+   */
+  override async read(maxBytes: number): Promise<Buffer | null> {
     this.giveBack();
-    const out = Buffer.allocUnsafe(n);
-    for (let got = 0; got < n; ) {
-      if (!(await this.arrived())) {
-        if (got === 0) return null;
-        throw new ShortReadError(got, n, this.error);
-      }
-      got += this.take(n - got).copy(out, got);
-      this.giveBack();
-    }
-    return out;
-  }
-
-  async readFrame(maxBytes: number): Promise<Buffer | null> {
-    const header = await this.readFrameBytes(FRAME_HEADER_BYTES, true);
-    if (!header) return null;
-    const length = header.readUInt32BE(0);
-    if (length > maxBytes) {
-      throw new FrameError(
-        'FRAME_TOO_LARGE',
-        `frame header claims ${length} bytes, more than the ${maxBytes}-byte limit`,
-      );
-    }
-    return (await this.readFrameBytes(length, false)) ?? Buffer.alloc(0);
-  }
-
-  async *readStream(n: number): AsyncGenerator<Buffer> {
-    for (let got = 0; got < n; ) {
-      this.giveBack(); // the reader asked for more: it is done with the chunk before
-      if (!(await this.arrived())) throw new ShortReadError(got, n, this.error);
-      const chunk = this.take(n - got);
-      got += chunk.length;
-      yield chunk;
-    }
-  }
-
-  change(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (!(await this.arrived())) return null;
+    const first = this.pieces[0] as Piece;
+    const bytes = first.bytes.length <= maxBytes ? first.bytes : first.bytes.subarray(0, maxBytes);
+    if (bytes === first.bytes) this.pieces.shift();
+    else first.bytes = first.bytes.subarray(maxBytes);
+    this.queued -= bytes.length;
+    this.lent = { slot: first.slot, bytes };
+    return bytes;
   }
 
   discardRest(): void {
@@ -253,24 +189,11 @@ export class RingReader implements ByteReader {
     this.socket?.resume();
   }
 
-  /** Waits until a byte is queued; false if the stream ended first. */
-  private async arrived(): Promise<boolean> {
-    while (this.queued === 0) {
-      if (this.done) return false;
-      await this.change();
-    }
-    return true;
-  }
-
-  /** Up to `max` queued bytes from one piece, lent: given back at the next giveBack(). */
-  private take(max: number): Buffer {
-    const first = this.pieces[0] as Piece;
-    const bytes = first.bytes.length <= max ? first.bytes : first.bytes.subarray(0, max);
-    if (bytes === first.bytes) this.pieces.shift();
-    else first.bytes = first.bytes.subarray(max);
-    this.queued -= bytes.length;
-    this.lent = { slot: first.slot, bytes };
-    return bytes;
+  /** readExactly() keeps a copy, and the slot can be read into again at once. */
+  protected override keep(piece: Buffer): Buffer {
+    const copy = Buffer.from(piece);
+    this.giveBack();
+    return copy;
   }
 
   /** The lent chunk is no longer used: its slot may be read into once it is empty. */
@@ -279,33 +202,9 @@ export class RingReader implements ByteReader {
     const { slot, bytes } = this.lent;
     this.lent = undefined;
     this.held[slot] = (this.held[slot] as number) - bytes.length;
-    this.resumeIfStalled();
-  }
-
-  private resumeIfStalled(): void {
     if (this.stalled && this.held[this.next] === 0) {
       this.stalled = false;
       this.socket?.resume();
-    }
-  }
-
-  private wake(): void {
-    for (const resolve of this.waiters.splice(0)) resolve();
-  }
-
-  private async readFrameBytes(n: number, atStart: boolean): Promise<Buffer | null> {
-    try {
-      const bytes = await this.readExactly(n);
-      if (!bytes && !atStart && n > 0) throw new ShortReadError(0, n);
-      return bytes;
-    } catch (err) {
-      if (!(err instanceof ShortReadError)) throw err;
-      const where = atStart ? 'header' : 'frame';
-      throw new FrameError(
-        'FRAME_TRUNCATED',
-        `stream ended mid-${where}: got ${err.got} of ${err.wanted} bytes`,
-        err.wanted - err.got,
-      );
     }
   }
 }
