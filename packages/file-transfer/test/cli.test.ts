@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Recorder, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
+import { missingFrom, Recorder, runToEnd, spawnCli, startServer } from '@socket-lab/common/testing';
 import { expect, test } from 'vitest';
 import { createSeedReceiver } from '../src/seed-receiver.js';
 import { digestOf, HOST, makeFile, tempDir, WAIT_MS } from './helpers.js';
@@ -24,7 +24,7 @@ test('--help lists every flag with its default', async () => {
   ]);
   expect(start.code).toBe(0);
   expect(
-    missing(start.stdout, [
+    missingFrom(start.stdout, [
       '--out DIR',
       '(default ./received)',
       '--overwrite',
@@ -42,7 +42,7 @@ test('--help lists every flag with its default', async () => {
   expect(client.code).toBe(0);
   expect(client.stdout).toMatch(/usage: pnpm --filter file-transfer client \[flags\] FILE\.\.\./);
   expect(
-    missing(client.stdout, [
+    missingFrom(client.stdout, [
       '--hash blake3|sha256|none',
       '(default blake3)',
       '--protocol v1|seed',
@@ -52,7 +52,7 @@ test('--help lists every flag with its default', async () => {
   expect(bench.code).toBe(0);
   expect(bench.stdout).toMatch(/usage: pnpm --filter file-transfer bench \[flags\]/);
   expect(
-    missing(bench.stdout, ['--size SIZE', '(default 1G)', '--rounds N', '--seed-size SIZE']),
+    missingFrom(bench.stdout, ['--size SIZE', '(default 1G)', '--rounds N', '--seed-size SIZE']),
   ).toEqual([]);
 });
 
@@ -192,8 +192,3 @@ test('the demo runs to the end and removes its temp folder', async () => {
   const removed = /\(removed (\S+)\)/.exec(demo.stdout)?.[1] as string;
   await expect(fs.stat(removed)).rejects.toThrow(/ENOENT/);
 });
-
-/** The parts that `text` lacks: a failure lists every missing flag at once. */
-function missing(text: string, parts: string[]): string[] {
-  return parts.filter((part) => !text.includes(part));
-}
