@@ -121,6 +121,15 @@ export class CliProcess {
   }
 }
 
+/** How spawnCli may start a program: SpawnOptions, and a resource limit to run it under. */
+export interface CliOptions extends SpawnOptions {
+  /**
+   * Arguments for the shell's `ulimit` (`'-n 64'`: 64 file descriptors), set in `sh` just
+   * before it execs the program, which stays one process.
+   */
+  ulimit?: string;
+}
+
 /**
  * Starts `script` (a TypeScript file, relative to `packageDir`) with `args`, as
  * `node --import tsx script args…`: one process, so signals reach the program itself.
@@ -129,9 +138,19 @@ export function spawnCli(
   packageDir: string | URL,
   script: string,
   args: readonly string[] = [],
-  opts: SpawnOptions = {},
+  opts: CliOptions = {},
 ): CliProcess {
-  return spawnProgram(process.execPath, ['--import', TSX, script, ...args], packageDir, opts);
+  const node = [process.execPath, '--import', TSX, script, ...args];
+  if (opts.ulimit === undefined) {
+    return spawnProgram(node[0] as string, node.slice(1), packageDir, opts);
+  }
+  // `$0 "$@"` is the node command line, passed as arguments: no quoting to get wrong.
+  return spawnProgram(
+    'sh',
+    ['-c', `ulimit ${opts.ulimit} && exec "$0" "$@"`, ...node],
+    packageDir,
+    opts,
+  );
 }
 
 /** Starts any program (`python3 peer.py …`, `nc …`) with the same output capture. */
@@ -196,7 +215,7 @@ export async function startServer(
   packageDir: string | URL,
   script: string,
   args: readonly string[] = [],
-  opts: SpawnOptions = {},
+  opts: CliOptions = {},
 ): Promise<RunningServer> {
   const withPort = args.includes('--port') ? args : [...args, '--port', '0'];
   return waitForListening(spawnCli(packageDir, script, withPort, { keepStdinOpen: true, ...opts }));
@@ -207,8 +226,8 @@ export async function runToEnd(
   packageDir: string | URL,
   script: string,
   args: readonly string[] = [],
-  opts: SpawnOptions & { timeoutMs?: number } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  opts: CliOptions & { timeoutMs?: number } = {},
+): Promise<CliRun> {
   const proc = spawnCli(packageDir, script, args, opts);
   const code = await proc.waitForExit(opts.timeoutMs);
   return { code, stdout: proc.stdout, stderr: proc.stderr };
@@ -242,6 +261,71 @@ export async function runOnPortInUse(
   } finally {
     release();
   }
+}
+
+/** What a program run to its end printed, and how it exited. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One package's programs, src/bin/NAME.ts, as its tests start them: made once per test file
+ * with `packageCli(import.meta.url)` (the file is in the package's test/ folder), then named
+ * by NAME (`'start'`, `'client'`, `'demo'`). Every process it starts is recorded, and
+ * `killAll` (in afterEach) ends those still running, even after a test that timed out.
+ */
+export class PackageCli {
+  /** The package's folder, where its programs run. */
+  readonly dir: URL;
+  private readonly started: CliProcess[] = [];
+
+  constructor(testFile: string | URL) {
+    this.dir = new URL('..', testFile);
+  }
+
+  /** Starts src/bin/NAME.ts with `args` (stdin closed at once unless `opts` says otherwise). */
+  spawn(program: string, args: readonly string[] = [], opts: CliOptions = {}): CliProcess {
+    const proc = spawnCli(this.dir, `src/bin/${program}.ts`, args, opts);
+    this.started.push(proc);
+    return proc;
+  }
+
+  /** Runs src/bin/NAME.ts to its end (its input: `opts.input`) for its exit code and output. */
+  async run(
+    program: string,
+    args: readonly string[] = [],
+    opts: CliOptions & { timeoutMs?: number } = {},
+  ): Promise<CliRun> {
+    const proc = this.spawn(program, args, opts);
+    const code = await proc.waitForExit(opts.timeoutMs);
+    return { code, stdout: proc.stdout, stderr: proc.stderr };
+  }
+
+  /**
+   * Starts the server, src/bin/start.ts, as startServer does (`--port 0` unless `args` has a
+   * port, stdin kept open) and resolves once it has printed its `listening on` line.
+   */
+  start(args: readonly string[] = [], opts: CliOptions = {}): Promise<RunningServer> {
+    const withPort = args.includes('--port') ? args : [...args, '--port', '0'];
+    return waitForListening(this.spawn('start', withPort, { keepStdinOpen: true, ...opts }));
+  }
+
+  /** runOnPortInUse for the server, src/bin/start.ts: its output on a port already taken. */
+  startOnPortInUse(args: readonly string[] = [], proto: 'tcp' | 'udp' = 'tcp') {
+    return runOnPortInUse(this.dir, 'src/bin/start.ts', args, proto);
+  }
+
+  /** Kills every process started that is still running (call it in afterEach). */
+  killAll(): void {
+    for (const proc of this.started.splice(0)) proc.kill();
+  }
+}
+
+/** The programs of the package whose test file this is: `packageCli(import.meta.url)`. */
+export function packageCli(testFile: string | URL): PackageCli {
+  return new PackageCli(testFile);
 }
 
 /**
