@@ -4,31 +4,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  hasIPv6,
-  runOnPortInUse,
-  runToEnd,
-  spawnCli,
-  startServer,
-} from '@socket-lab/common/testing';
+import { hasIPv6, packageCli } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 
-const PKG = new URL('..', import.meta.url);
-const START = 'src/bin/start.ts';
-const CLIENT = 'src/bin/client.ts';
+const cli = packageCli(import.meta.url);
 const ipv6 = await hasIPv6();
-
-const running: { kill(): void }[] = [];
-afterEach(() => {
-  for (const proc of running.splice(0)) proc.kill();
-});
+afterEach(() => cli.killAll());
 
 test('start + client: both ends print the same association, mirrored; SIGTERM exits 0', async () => {
   // What this checks: the client's (local, remote) is the server's (remote, local), the
   // client's port lies in the range it names, lines echo, and the server stops on SIGTERM.
-  const server = await startServer(PKG, START);
-  running.push(server.proc);
-  const client = await runToEnd(PKG, CLIENT, ['--port', String(server.port)], {
+  const server = await cli.start();
+  const client = await cli.run('client', ['--port', String(server.port)], {
     input: 'hello\nworld\n',
   });
   expect(client.code).toBe(0);
@@ -44,10 +31,9 @@ test('start + client: both ends print the same association, mirrored; SIGTERM ex
 
 test.skipIf(!ipv6)('--host ::1 works on both sides', async () => {
   // What this checks: IPv6 addresses are printed in brackets, and the echo works.
-  const server = await startServer(PKG, START, ['--host', '::1']);
-  running.push(server.proc);
+  const server = await cli.start(['--host', '::1']);
   expect(server.host).toBe('::1');
-  const client = await runToEnd(PKG, CLIENT, ['--host', '::1', '--port', String(server.port)], {
+  const client = await cli.run('client', ['--host', '::1', '--port', String(server.port)], {
     input: 'six\n',
   });
   expect(client.stdout).toMatch(/connected: \(tcp, \[::1\]:\d+, \[::1\]:\d+\)/);
@@ -59,10 +45,9 @@ test('--unix PATH: the same echo over an AF_UNIX socket', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'socket-basics-test-'));
   try {
     const path = join(dir, 'echo.sock');
-    const server = spawnCli(PKG, START, ['--unix', path], { keepStdinOpen: true });
-    running.push(server);
+    const server = cli.spawn('start', ['--unix', path], { keepStdinOpen: true });
     await server.waitFor(/listening on .*echo\.sock \(unix\)/);
-    const client = await runToEnd(PKG, CLIENT, ['--unix', path], { input: 'local\n' });
+    const client = await cli.run('client', ['--unix', path], { input: 'local\n' });
     expect(client).toMatchObject({ code: 0 });
     expect(client.stdout).toContain('connected over AF_UNIX');
     expect(client.stdout).toContain('echo: local\n');
@@ -70,7 +55,7 @@ test('--unix PATH: the same echo over an AF_UNIX socket', async () => {
     expect(await server.stop('SIGTERM')).toBe(0);
     // A file left at the path (by a crash, or a Python server) is one line and exit 1.
     await writeFile(path, '');
-    const again = await runToEnd(PKG, START, ['--unix', path]);
+    const again = await cli.run('start', ['--unix', path]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^socket-basics start: cannot listen on .*: the path exists/);
   } finally {
@@ -80,20 +65,19 @@ test('--unix PATH: the same echo over an AF_UNIX socket', async () => {
 
 test('--help lists every flag with its default; a bad flag is one line and exit 2', async () => {
   // What this checks: the CLI contract on both programs.
-  const help = await runToEnd(PKG, START, ['--help']);
+  const help = await cli.run('start', ['--help']);
   expect(help.code).toBe(0);
   for (const flag of ['--host', '--port', '--unix', '--idle-timeout', '--help'])
     expect(help.stdout).toContain(flag);
   expect(help.stdout).toContain('default 7000');
-  const bad = await runToEnd(PKG, CLIENT, ['--bogus']);
+  const bad = await cli.run('client', ['--bogus']);
   expect(bad).toMatchObject({ code: 2, stdout: '' });
   expect(bad.stderr).toBe('socket-basics client: unknown flag --bogus (see --help)\n');
 });
 
 test('a client that says nothing is closed after --idle-timeout; one that talks is served', async () => {
   // What this checks: the server does not hold a silent peer forever (hostile peers).
-  const server = await startServer(PKG, START, ['--idle-timeout', '0.5']);
-  running.push(server.proc);
+  const server = await cli.start(['--idle-timeout', '0.5']);
   const silent = net.connect(server.port, '127.0.0.1');
   silent.on('error', () => {});
   await once(silent, 'connect');
@@ -110,7 +94,7 @@ test('a client that says nothing is closed after --idle-timeout; one that talks 
 
 test('a port in use is one line and exit 1', async () => {
   // What this checks: a startup failure is a sentence, not a stack trace.
-  const { code, stderr } = await runOnPortInUse(PKG, START);
+  const { code, stderr } = await cli.startOnPortInUse();
   expect(code).toBe(1);
   expect(stderr).toMatch(
     /^socket-basics start: cannot listen on 127\.0\.0\.1:\d+ \(tcp\): address already in use/,
@@ -120,7 +104,7 @@ test('a port in use is one line and exit 1', async () => {
 
 test('the demo runs every step and exits 0', async () => {
   // What this checks: nine headings, no failed step, and the skips (if any) said in words.
-  const demo = await runToEnd(PKG, 'src/bin/demo.ts', [], { timeoutMs: 30_000 });
+  const demo = await cli.run('demo', [], { timeoutMs: 30_000 });
   expect(demo.stderr).toBe('');
   expect(demo.code).toBe(0);
   for (let step = 1; step <= 9; step++)
