@@ -2,41 +2,28 @@
 // piped stdin, --help, bad flags, a client talking to a port where nothing listens, and the
 // demo. Each start costs about a second, so there are few of these.
 import { checkUdpBenchJson, checkUdpBenchTable } from '@socket-lab/bench/udp-checks';
-import {
-  missingFrom,
-  runOnPortInUse,
-  runToEnd,
-  spawnCli,
-  startServer,
-} from '@socket-lab/common/testing';
+import { missingFrom, packageCli } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { boundSocket, closeAll } from './helpers.js';
 
-const PKG = new URL('..', import.meta.url);
-const stops: (() => unknown)[] = [];
+const cli = packageCli(import.meta.url);
 afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
+  cli.killAll();
   await closeAll();
 });
 
 test('seed 001 in TypeScript: --no-reply prints and answers nothing; --no-wait sends and cannot tell', async () => {
   // Checks the lesson "UDP has no connection": the sender exits 0 with the server silent,
   // and exits 0 the same way when nobody is there at all.
-  const server = await startServer(PKG, 'src/bin/start.ts', ['--no-reply']);
-  stops.push(() => server.proc.kill());
+  const server = await cli.start(['--no-reply']);
   const watcher = await boundSocket(); // did any answer come back? (a port nobody uses next)
   let answers = 0;
   watcher.on('message', () => {
     answers += 1;
   });
-  const sent = await runToEnd(
-    PKG,
-    'src/bin/client.ts',
-    ['--no-wait', '--port', String(server.port)],
-    {
-      input: 'hi\n\nthere\nexit\nnot sent\n',
-    },
-  );
+  const sent = await cli.run('client', ['--no-wait', '--port', String(server.port)], {
+    input: 'hi\n\nthere\nexit\nnot sent\n',
+  });
   expect(sent.code).toBe(0);
   expect(sent.stdout).toBe(
     `sent 2 bytes to 127.0.0.1:${server.port} (no answer expected)\nsent 5 bytes to 127.0.0.1:${server.port} (no answer expected)\n`,
@@ -44,7 +31,7 @@ test('seed 001 in TypeScript: --no-reply prints and answers nothing; --no-wait s
   await server.proc.waitFor(/5 bytes from 127\.0\.0\.1:\d+: there\n/);
   expect(server.proc.stdout).not.toMatch(/not sent/);
   const nobody = watcher.address().port; // bound by us, read by nobody
-  const lost = await runToEnd(PKG, 'src/bin/client.ts', ['--no-wait', '--port', String(nobody)], {
+  const lost = await cli.run('client', ['--no-wait', '--port', String(nobody)], {
     input: 'anyone?\n',
   });
   expect(lost.code).toBe(0);
@@ -55,16 +42,10 @@ test('seed 001 in TypeScript: --no-reply prints and answers nothing; --no-wait s
 
 test('start and client: piped lines come back, then SIGTERM stops the server with code 0', async () => {
   // Checks the whole path a user takes: two real processes, stdin piped, SIGTERM at the end.
-  const server = await startServer(PKG, 'src/bin/start.ts', ['--upper']);
-  stops.push(() => server.proc.kill());
-  const client = await runToEnd(
-    PKG,
-    'src/bin/client.ts',
-    ['--', '--port', String(server.port), '--timeout', '5'],
-    {
-      input: 'hello\n\nudp\nexit\nnot sent\n',
-    },
-  );
+  const server = await cli.start(['--upper']);
+  const client = await cli.run('client', ['--', '--port', String(server.port), '--timeout', '5'], {
+    input: 'hello\n\nudp\nexit\nnot sent\n',
+  });
   expect(client.code).toBe(0);
   expect(client.stdout).toMatch(
     /^reply from 127\.0\.0\.1:\d+: HELLO \(5 bytes, [\d.]+ ms\)\nreply from .*: UDP \(3 bytes/,
@@ -77,12 +58,10 @@ test('start and client: piped lines come back, then SIGTERM stops the server wit
 
 test('a client waiting for its next line stops on SIGINT (Ctrl+C) with code 0', async () => {
   // Checks the Ctrl+C contract for a client mid-session: its socket open, stdin still open.
-  const server = await startServer(PKG, 'src/bin/start.ts');
-  stops.push(() => server.proc.kill());
-  const client = spawnCli(PKG, 'src/bin/client.ts', ['--port', String(server.port)], {
+  const server = await cli.start();
+  const client = cli.spawn('client', ['--port', String(server.port)], {
     keepStdinOpen: true,
   });
-  stops.push(() => client.kill());
   client.child.stdin?.write('hello\n');
   await client.waitFor(/^reply from .*: hello \(5 bytes/m);
   expect(await client.stop('SIGINT')).toBe(0);
@@ -94,9 +73,8 @@ test('a client talking to a port where nothing listens reports the loss and exit
   const probe = await boundSocket();
   const port = probe.address().port;
   await closeAll(); // now nothing listens on that port
-  const client = await runToEnd(
-    PKG,
-    'src/bin/client.ts',
+  const client = await cli.run(
+    'client',
     ['--port', String(port), '--timeout', '0.2', '--retries', '1'],
     { input: 'hello?\n' },
   );
@@ -110,8 +88,8 @@ test('a client talking to a port where nothing listens reports the loss and exit
 test('--help lists every flag with its default', async () => {
   // Checks that --help documents each flag of both programs with its default.
   const [start, client] = await Promise.all([
-    runToEnd(PKG, 'src/bin/start.ts', ['--help']),
-    runToEnd(PKG, 'src/bin/client.ts', ['--help']),
+    cli.run('start', ['--help']),
+    cli.run('client', ['--help']),
   ]);
   expect(start.code).toBe(0);
   const flags = ['--host HOST', '--port PORT', '--upper', '--buffer BYTES', '--quiet', '--help'];
@@ -127,9 +105,9 @@ test('--help lists every flag with its default', async () => {
 test('bad flags and a port in use are one line on stderr and a non-zero exit', async () => {
   // Checks the CLI contract for mistakes: one line on stderr, exit 2 (usage) or 1 (failure).
   const [badBuffer, zeroTimeout, inUse] = await Promise.all([
-    runToEnd(PKG, 'src/bin/start.ts', ['--buffer', '0']),
-    runToEnd(PKG, 'src/bin/client.ts', ['--timeout', '0']),
-    runOnPortInUse(PKG, 'src/bin/start.ts', [], 'udp'),
+    cli.run('start', ['--buffer', '0']),
+    cli.run('client', ['--timeout', '0']),
+    cli.startOnPortInUse([], 'udp'),
   ]);
   expect(badBuffer).toMatchObject({ code: 2, stdout: '' });
   expect(badBuffer.stderr).toBe(
@@ -147,7 +125,7 @@ test('bad flags and a port in use are one line on stderr and a non-zero exit', a
 
 test('the demo runs every scene and exits 0', async () => {
   // Checks that the tour's udp-echo scene runs clean and shows each lesson.
-  const demo = await runToEnd(PKG, 'src/bin/demo.ts');
+  const demo = await cli.run('demo');
   expect(demo.stderr).toBe('');
   expect(demo.code).toBe(0);
   expect(demo.stdout).toMatch(/reply from .*: HELLO FROM SEED 002/);
@@ -157,7 +135,7 @@ test('the demo runs every scene and exits 0', async () => {
 
 // The bench is @socket-lab/bench's runUdpSeedBench, which udp-echo and udp-time share, so
 // the checks of its table and its --json are shared too (bench/src/udp-checks.ts).
-const BENCH = { pkg: PKG, bench: 'udp-echo', seedRow: 'seed 002 server (Python 3)' };
+const BENCH = { pkg: cli.dir, bench: 'udp-echo', seedRow: 'seed 002 server (Python 3)' };
 
 test('bench: both servers measured under the same small load, every request answered', () =>
   checkUdpBenchTable(BENCH));
