@@ -1,37 +1,18 @@
 import net from 'node:net';
-import {
-  type CliProcess,
-  hasIPv6,
-  runOnPortInUse,
-  runToEnd,
-  startServer,
-} from '@socket-lab/common/testing';
+import { hasIPv6, packageCli } from '@socket-lab/common/testing';
 import { afterEach, expect, test, vi } from 'vitest';
 
 // Each program start costs about a second on a quiet machine, more on a busy one.
 vi.setConfig({ testTimeout: 30_000 });
 
-const PKG = new URL('..', import.meta.url);
-const START = 'src/bin/start.ts';
-const CLIENT = 'src/bin/client.ts';
-
+const cli = packageCli(import.meta.url);
 // Killed after each test, even one that timed out, so no receiver outlives its test.
-const running: CliProcess[] = [];
-afterEach(() => {
-  for (const proc of running.splice(0)) proc.kill();
-});
-
-/** Starts the receiver with `args` on port 0 and waits for its `listening on` line. */
-async function startReceiver(args: string[]) {
-  const server = await startServer(PKG, START, args);
-  running.push(server.proc);
-  return server;
-}
+afterEach(() => cli.killAll());
 
 test('--framing none: every read printed, 2520 bytes in all; SIGTERM exits 0', async () => {
-  const server = await startReceiver(['--delay', '0']);
+  const server = await cli.start(['--delay', '0']);
   // Flags after a literal `--`, as `pnpm client -- --gap 0` passes them; the port from env.
-  const client = await runToEnd(PKG, CLIENT, ['--', '--gap', '0'], {
+  const client = await cli.run('client', ['--', '--gap', '0'], {
     env: { PORT: String(server.port) },
   });
   expect(client.code).toBe(0);
@@ -55,9 +36,9 @@ test('--framing none: every read printed, 2520 bytes in all; SIGTERM exits 0', a
 test.skipIf(!(await hasIPv6()))(
   '--framing length over IPv6: the seven messages come out whole',
   async () => {
-    const server = await startReceiver(['--framing', 'length', '--delay', '0', '--host', '::1']);
+    const server = await cli.start(['--framing', 'length', '--delay', '0', '--host', '::1']);
     expect(server.proc.stdout).toMatch(/^listening on \[::1\]:\d+ \(tcp\)\n/);
-    const client = await runToEnd(PKG, CLIENT, [
+    const client = await cli.run('client', [
       '--framing',
       'length',
       '--gap',
@@ -79,10 +60,9 @@ test.skipIf(!(await hasIPv6()))(
 );
 
 test('--framing line with --stdin: each piped line is one message, an empty one too', async () => {
-  const server = await startReceiver(['--framing', 'line', '--delay', '0']);
-  const client = await runToEnd(
-    PKG,
-    CLIENT,
+  const server = await cli.start(['--framing', 'line', '--delay', '0']);
+  const client = await cli.run(
+    'client',
     ['--framing', 'line', '--stdin', '--gap', '0', '--port', String(server.port)],
     { input: 'alpha\nbeta\r\n\n' },
   );
@@ -98,15 +78,9 @@ test('--framing line with --stdin: each piped line is one message, an empty one 
 });
 
 test('--udp: seven datagrams, seven reads, the last cut at 1024', async () => {
-  const server = await startReceiver(['--udp', '--delay', '0']);
+  const server = await cli.start(['--udp', '--delay', '0']);
   expect(server.proc.stdout).toMatch(/^listening on 127\.0\.0\.1:\d+ \(udp\)\n/);
-  const client = await runToEnd(PKG, CLIENT, [
-    '--udp',
-    '--gap',
-    '0',
-    '--port',
-    String(server.port),
-  ]);
+  const client = await cli.run('client', ['--udp', '--gap', '0', '--port', String(server.port)]);
   expect(client.code).toBe(0);
   expect(client.stdout).toMatch(/\nsent 7 datagrams, 2520 bytes\n$/);
   await server.proc.waitFor(
@@ -121,8 +95,8 @@ test('--udp: seven datagrams, seven reads, the last cut at 1024', async () => {
 
 test('--help lists every flag with its default, on both sides', async () => {
   const [start, client] = await Promise.all([
-    runToEnd(PKG, START, ['--help']),
-    runToEnd(PKG, CLIENT, ['--help']),
+    cli.run('start', ['--help']),
+    cli.run('client', ['--help']),
   ]);
   expect([start.code, client.code]).toEqual([0, 0]);
   for (const text of [
@@ -168,20 +142,20 @@ test('--help lists every flag with its default, on both sides', async () => {
 });
 
 test('bad flags are one line on stderr and exit 2', async () => {
-  const framing = await runToEnd(PKG, START, ['--framing', 'xml']);
+  const framing = await cli.run('start', ['--framing', 'xml']);
   expect(framing).toMatchObject({
     code: 2,
     stdout: '',
     stderr:
       'sticky-packets start: --framing must be one of none, length, line (got "xml") (see --help)\n',
   });
-  const udp = await runToEnd(PKG, CLIENT, ['--udp', '--framing', 'length']);
+  const udp = await cli.run('client', ['--udp', '--framing', 'length']);
   expect(udp).toMatchObject({
     code: 2,
     stderr:
       'sticky-packets client: --framing is for TCP: over UDP each datagram is already one message (see --help)\n',
   });
-  const none = await runToEnd(PKG, START, ['--max-message', '0']);
+  const none = await cli.run('start', ['--max-message', '0']);
   expect(none).toMatchObject({
     code: 2,
     stderr: 'sticky-packets start: --max-message must be at least 1 byte (see --help)\n',
@@ -189,7 +163,7 @@ test('bad flags are one line on stderr and exit 2', async () => {
 });
 
 test('demo: shows the merge, the split, the framed fix, the path cutting, UDP; exits 0', async () => {
-  const { code, stdout, stderr } = await runToEnd(PKG, 'src/bin/demo.ts');
+  const { code, stdout, stderr } = await cli.run('demo');
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   expect(stdout).toContain('#2  302 B  1yyyyyyyyy…yyyyy2  ◀ merged: writes 2+3+4');
   expect(stdout).toContain('#5 1024 B  vvvvvvvvvv…vvvvvv  ◀ split: write 7, bytes 1-1024');
@@ -207,7 +181,7 @@ test('demo: shows the merge, the split, the framed fix, the path cutting, UDP; e
 test('--max-clients and --idle-timeout: the client over the limit and the silent one are told why', async () => {
   // The idle timeout is long enough that the first client is still served when the second
   // comes, however slowly this machine runs the few steps between.
-  const server = await startReceiver(['--max-clients', '1', '--idle-timeout', '1.5']);
+  const server = await cli.start(['--max-clients', '1', '--idle-timeout', '1.5']);
   const heard = (socket: net.Socket) =>
     new Promise<string>((resolve) => {
       let text = '';
@@ -234,7 +208,7 @@ test('--max-clients and --idle-timeout: the client over the limit and the silent
 
 test('--udp on a port already taken: one line that says bind, exit 1', async () => {
   // UDP has no listen(): the error names the system call that failed.
-  const { port, ...run } = await runOnPortInUse(PKG, START, ['--udp'], 'udp');
+  const { port, ...run } = await cli.startOnPortInUse(['--udp'], 'udp');
   expect(run).toMatchObject({
     code: 1,
     stdout: '',

@@ -6,10 +6,9 @@ import type dgram from 'node:dgram';
 import { bindUdp } from '@socket-lab/common';
 import {
   type CliProcess,
-  hasPython3,
   Recorder,
   type RunningServer,
-  spawnProgram,
+  SeedPrograms,
   waitForListening,
 } from '@socket-lab/common/testing';
 import { afterEach, describe, expect, test, vi } from 'vitest';
@@ -22,17 +21,14 @@ import { type RunningReceiver, startReceiver } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
 
-const FIXTURES = new URL('./fixtures/', import.meta.url);
 const HOST = '127.0.0.1';
 const SEED_BYTES = Buffer.concat(SEED_MESSAGES);
-const python = hasPython3();
-if (!python) console.warn('python3 not found: skipping the interop tests with the Python seeds');
+const seeds = new SeedPrograms(new URL('./fixtures/', import.meta.url));
 
 let receiver: RunningReceiver | undefined;
 let udp: dgram.Socket | undefined;
-const peers: CliProcess[] = [];
 afterEach(() => {
-  for (const peer of peers.splice(0)) peer.kill();
+  seeds.killAll();
   receiver?.server.close();
   receiver = undefined;
   udp?.close();
@@ -41,9 +37,7 @@ afterEach(() => {
 
 /** Starts a Python fixture: `script args…` with output captured. */
 function py(script: string, ...args: (string | number)[]): CliProcess {
-  const proc = spawnProgram('python3', [script, ...args.map(String)], FIXTURES);
-  peers.push(proc);
-  return proc;
+  return seeds.spawn(script, args.map(String));
 }
 
 /** A UDP receiver on port 0 whose datagrams a test can wait for. */
@@ -77,7 +71,7 @@ function seedReads(server: RunningServer): number[] {
   return [...server.proc.stdout.matchAll(/收到数据(\d+)个字节/g)].map((m) => Number(m[1]));
 }
 
-describe.skipIf(!python)('with the Python seeds as real peers', () => {
+describe.skipIf(!seeds.python)('with the Python seeds as real peers', () => {
   test('seed 003 TCP client → our receiver: its seven sends, read 1024 at a time', async () => {
     // Our receiver sleeps until all 2520 bytes are in, so its reads can only be 1024/1024/472.
     receiver = await startReceiver({ beforeRead: (p) => p.whenArrived(2520).then(noop) });
