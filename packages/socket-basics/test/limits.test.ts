@@ -1,17 +1,14 @@
 // The server's limits, as a hostile peer meets them: real process, real sockets, port 0.
 import { once } from 'node:events';
 import net from 'node:net';
-import { runToEnd, startServer } from '@socket-lab/common/testing';
+import { packageCli } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 
-const PKG = new URL('..', import.meta.url);
-const START = 'src/bin/start.ts';
-
-const running: { kill(): void }[] = [];
+const cli = packageCli(import.meta.url);
 const sockets: net.Socket[] = [];
 afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
-  for (const proc of running.splice(0)) proc.kill();
+  cli.killAll();
 });
 
 function connect(port: number): net.Socket {
@@ -23,8 +20,7 @@ function connect(port: number): net.Socket {
 
 test('--max-clients 2: a third client is closed at once and logged; the first two are served', async () => {
   // What this checks: a flood cannot take more than N sockets; the ones inside still echo.
-  const server = await startServer(PKG, START, ['--max-clients', '2']);
-  running.push(server.proc);
+  const server = await cli.start(['--max-clients', '2']);
   const first = connect(server.port);
   const second = connect(server.port);
   await server.proc.waitFor(/#2 accepted/);
@@ -47,11 +43,11 @@ test('--max-clients 2: a third client is closed at once and logged; the first tw
 });
 
 test('--max-clients takes a whole number; anything else is one line and exit 2', async () => {
-  const bad = await runToEnd(PKG, START, ['--max-clients', 'lots']);
+  const bad = await cli.run('start', ['--max-clients', 'lots']);
   expect(bad).toMatchObject({ code: 2, stdout: '' });
   expect(bad.stderr).toBe(
     'socket-basics start: --max-clients must be a whole number from 0 to 1000000 (got "lots") (see --help)\n',
   );
-  const help = await runToEnd(PKG, START, ['--help']);
+  const help = await cli.run('start', ['--help']);
   expect(help.stdout).toContain('--max-clients N');
 });

@@ -2,27 +2,25 @@
 // bad flags, a client talking to a port where nothing listens, and the demo. Each start
 // costs about a second, so there are few of these.
 import { checkUdpBenchJson, checkUdpBenchTable } from '@socket-lab/bench/udp-checks';
-import { missingFrom, runToEnd, startServer } from '@socket-lab/common/testing';
+import { missingFrom, packageCli } from '@socket-lab/common/testing';
 import { afterEach, expect, test } from 'vitest';
 import { boundSocket, closeAll } from './helpers.js';
 
-const PKG = new URL('..', import.meta.url);
-const stops: (() => unknown)[] = [];
+const cli = packageCli(import.meta.url);
 afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
+  cli.killAll();
   await closeAll();
 });
 
 test('start --tz and client: piped formats and --format get answers; SIGINT stops the server with 0', async () => {
   // Checks the whole path: --tz, piped and --format questions, `exit`, and SIGINT.
-  const server = await startServer(PKG, 'src/bin/start.ts', ['--tz', 'Asia/Shanghai']);
-  stops.push(() => server.proc.kill());
+  const server = await cli.start(['--tz', 'Asia/Shanghai']);
   const port = String(server.port);
   const [piped, once] = await Promise.all([
-    runToEnd(PKG, 'src/bin/client.ts', ['--port', port, '--timeout', '5'], {
+    cli.run('client', ['--port', port, '--timeout', '5'], {
       input: '%Z %z\n\n%Y\nexit\n%H\n',
     }),
-    runToEnd(PKG, 'src/bin/client.ts', ['--', '--port', port, '--format', '%Z', '--timeout', '5']),
+    cli.run('client', ['--', '--port', port, '--format', '%Z', '--timeout', '5']),
   ]);
   expect(piped.code).toBe(0);
   expect(piped.stdout).toMatch(/^CST \+0800\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n\d{4}\n$/);
@@ -35,21 +33,13 @@ test('start --tz and client: piped formats and --format get answers; SIGINT stop
 
 test('an error answer, and a port where nothing listens, make the client exit 1', async () => {
   // Checks the client's exit code 1 for both ways a question can fail.
-  const server = await startServer(PKG, 'src/bin/start.ts', ['--utc']);
-  stops.push(() => server.proc.kill());
+  const server = await cli.start(['--utc']);
   const probe = await boundSocket();
   const deadPort = String(probe.address().port);
   await closeAll(); // now nothing listens there
   const [refused, lost] = await Promise.all([
-    runToEnd(PKG, 'src/bin/client.ts', [
-      '--port',
-      String(server.port),
-      '--format',
-      '%10Y',
-      '--timeout',
-      '5',
-    ]),
-    runToEnd(PKG, 'src/bin/client.ts', ['--port', deadPort, '--timeout', '0.2', '--retries', '1'], {
+    cli.run('client', ['--port', String(server.port), '--format', '%10Y', '--timeout', '5']),
+    cli.run('client', ['--port', deadPort, '--timeout', '0.2', '--retries', '1'], {
       input: '%Y\n',
     }),
   ]);
@@ -68,11 +58,11 @@ test('an error answer, and a port where nothing listens, make the client exit 1'
 test('--help lists every flag with its default; bad flags are one line and exit 2', async () => {
   // Checks --help of both programs and the usage errors, each one line and exit 2.
   const [startHelp, clientHelp, badZone, both, badRetries] = await Promise.all([
-    runToEnd(PKG, 'src/bin/start.ts', ['--help']),
-    runToEnd(PKG, 'src/bin/client.ts', ['--help']),
-    runToEnd(PKG, 'src/bin/start.ts', ['--tz', 'Mars/Olympus_Mons']),
-    runToEnd(PKG, 'src/bin/start.ts', ['--utc', '--tz', 'UTC']),
-    runToEnd(PKG, 'src/bin/client.ts', ['--retries', 'lots']),
+    cli.run('start', ['--help']),
+    cli.run('client', ['--help']),
+    cli.run('start', ['--tz', 'Mars/Olympus_Mons']),
+    cli.run('start', ['--utc', '--tz', 'UTC']),
+    cli.run('client', ['--retries', 'lots']),
   ]);
   expect(startHelp.code).toBe(0);
   const flags = ['--host HOST', '--port PORT', '--utc', '--tz ZONE', '--quiet', '--help'];
@@ -99,7 +89,7 @@ test('--help lists every flag with its default; bad flags are one line and exit 
 
 test('the demo runs every scene and exits 0', async () => {
   // Checks that the tour's udp-time scene runs clean and shows the bounds.
-  const demo = await runToEnd(PKG, 'src/bin/demo.ts');
+  const demo = await cli.run('demo');
   expect(demo.stderr).toBe('');
   expect(demo.code).toBe(0);
   expect(demo.stdout).toMatch(/client │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n/);
@@ -108,7 +98,7 @@ test('the demo runs every scene and exits 0', async () => {
 
 // The bench is @socket-lab/bench's runUdpSeedBench, which udp-echo and udp-time share, so
 // the checks of its table and its --json are shared too (bench/src/udp-checks.ts).
-const BENCH = { pkg: PKG, bench: 'udp-time', seedRow: 'seed 002 time server (Python 3)' };
+const BENCH = { pkg: cli.dir, bench: 'udp-time', seedRow: 'seed 002 time server (Python 3)' };
 
 test('bench: both servers measured under the same small load, every request answered', () =>
   checkUdpBenchTable(BENCH));
