@@ -49,7 +49,9 @@ await runCli(spec, async ({ host, port, flags }) => {
   const server = createBasicServer({ mode, message, readTimeoutMs });
   const open = trackConnections(server);
   await listenTcp(server, { host, port });
-  // The seed accepts once and closes its listening socket; stop listening the same way.
-  if (!flags.forever) server.once('connection', () => server.close());
+  // The seed accepts once and closes its listening socket; stop listening the same way. First,
+  // before the greeting goes out: a client that reads it and connects again at once must find
+  // no listener (refused), not one about to close that drops its connection (reset).
+  if (!flags.forever) server.prependOnceListener('connection', () => server.close());
   onShutdown(() => closeServer(server, open));
 });
