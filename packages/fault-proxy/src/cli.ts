@@ -76,7 +76,8 @@ export const START_SPEC = {
       type: 'string',
       valueName: 'SECONDS',
       default: String(IDLE_TIMEOUT_MS / 1000),
-      description: 'UDP: forget a client silent this long; 0 = never',
+      description:
+        'UDP: forget a client silent this long; TCP: reset a stalled pair after it; 0 = never',
     },
   },
   notes: [

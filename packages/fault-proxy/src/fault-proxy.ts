@@ -16,7 +16,7 @@ import { type Faults, NO_FAULTS } from './faults.js';
 import { parseHostPort } from './host-port.js';
 import { createTcpProxy } from './proxy.js';
 import { type Counters, formatSummary, type ProxyEvent, Tally } from './trace.js';
-import { serveUdpProxy } from './udp-proxy.js';
+import { IDLE_TIMEOUT_MS, serveUdpProxy } from './udp-proxy.js';
 
 export interface FaultProxyOptions {
   /** The server to forward to: `HOST:PORT` (`[::1]:8888` for IPv6), or host and port. */
@@ -31,7 +31,7 @@ export interface FaultProxyOptions {
   faults?: Partial<Faults>;
   /** The same seed and the same traffic give the same decisions. Default: drawn at random. */
   seed?: number;
-  /** UDP: forget a client silent this long. Default 60 s; 0 = never. */
+  /** UDP: forget a client silent this long; TCP: reset a stalled pair after this long. Default 60 s; 0 = never. */
   idleTimeoutMs?: number;
   /** TCP: how long connecting to the server may take. Default 10 s. */
   connectTimeoutMs?: number;
@@ -94,6 +94,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       faults,
       tally,
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+      idleTimeoutMs: opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     });
     address = await listenTcp(server, listenOptions);
     close = () => server.shutdown();

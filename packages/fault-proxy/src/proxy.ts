@@ -20,6 +20,8 @@ export interface TcpProxyOptions {
   tally: Tally;
   /** How long connecting to the server may take (default: common's CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number;
+  /** How long a stalled connection is held before both sides are reset; 0 or none: forever. */
+  idleTimeoutMs?: number;
 }
 
 /** A net.Server that proxies, and can close every connection it holds. */
@@ -30,7 +32,7 @@ export interface TcpProxy extends net.Server {
 
 /** Creates the proxy (not yet listening). Errors are logged per connection, never thrown. */
 export function createTcpProxy(opts: TcpProxyOptions): TcpProxy {
-  const { target, faults, tally } = opts;
+  const { target, faults, tally, idleTimeoutMs: idleMs = 0 } = opts;
   const to = formatHostPort(target.host, target.port);
   const open = new Set<net.Socket>();
   let nextId = 1;
@@ -77,16 +79,18 @@ export function createTcpProxy(opts: TcpProxyOptions): TcpProxy {
     client.on('error', () => toServer.reset());
 
     // 3. Faults that end a connection. A cut resets both sockets (RST), as a crashed host or
-    // a firewall would. A stall forwards nothing more and closes nothing, as a hung server:
-    // we stop reading both sockets, their buffers fill, and TCP's window closes.
-    toServer.on('cut', () => {
-      reset(client);
-      reset(server);
-    });
+    // a firewall would. A stall forwards nothing more and closes nothing, as a hung server
+    // (we stop reading, buffers fill, TCP's window closes) until --idle-timeout resets both.
+    const resetBoth = () => [client, server].forEach(reset);
+    toServer.on('cut', resetBoth);
     toServer.on('stall', () => {
       client.pause();
       server.pause();
       toClient.stall();
+      client.setTimeout(idleMs, () => {
+        tally.log(`client ${id}: stalled for ${idleMs / 1000} s (--idle-timeout): resetting both`);
+        resetBoth();
+      });
     });
 
     // 4. Each socket closes once both its directions are done (or it was reset).
@@ -115,8 +119,8 @@ export function createTcpProxy(opts: TcpProxyOptions): TcpProxy {
 /**
  * The loop: every chunk read from `from` is written to `to`. When `to` can take no more
  * (write() returns false: the bytes wait in memory), stop reading until it drains. The kernel
- * buffers then fill and TCP tells the sender to wait: a slow reader on one side slows the
- * writer on the other, and the proxy's memory stays flat. The FIN is passed on too.
+ * buffers fill, TCP tells the sender to wait: a slow reader slows the writer at the other end,
+ * and the proxy's memory stays flat. The FIN is passed on too.
  */
 function relay(from: net.Socket, to: Outlet): void {
   from.on('data', (chunk: Buffer) => {

@@ -31,6 +31,13 @@ export const REORDER_HOLD_MS = 1_000;
  */
 export const MAX_WAITING_DATAGRAMS = 1_000;
 
+/**
+ * And at most 16 MiB waits in the whole proxy, every client and direction together: a
+ * thousand clients behind --delay, or a few sending 64 KiB datagrams, drop the excess
+ * ('queue full') instead of growing the proxy without end.
+ */
+export const MAX_WAITING_BYTES = 16 * 1024 * 1024;
+
 export interface UdpProxyOptions {
   /** The server: an IP address (resolved once, at start), its family, and the port. */
   target: { address: string; family: 4 | 6; port: number };
@@ -77,8 +84,8 @@ interface Client {
   /** Datagrams from the client that came before its upstream socket was connected. */
   backlog: Buffer[] | null;
   paths: Record<Direction, Path>;
-  /** Delayed datagrams' alarms, cancelled when the client is forgotten. */
-  alarms: Set<Alarm>;
+  /** Delayed datagrams' alarms, each with what un-counts its datagrams when the client is forgotten. */
+  alarms: Map<Alarm, () => void>;
   idle: NodeJS.Timeout | undefined;
   closed: boolean;
 }
@@ -94,6 +101,16 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
   const clients = new Map<string, Client>();
   let nextId = 1;
   let stopping = false;
+  /** Bytes of every datagram delayed or held, all clients together. */
+  let waitingBytes = 0;
+  // With no UDP fault at all, a datagram needs no decision: it is counted and sent on.
+  const plain =
+    faults.loss === 0 &&
+    faults.duplicate === 0 &&
+    faults.reorder === 0 &&
+    faults.corrupt === 0 &&
+    faults.delayMs <= 0 &&
+    faults.jitterMs <= 0;
 
   listen.on('error', (err) => tally.log(`proxy socket error: ${err.message}`));
   listen.on('message', (data, rinfo) => {
@@ -124,7 +141,7 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
       from,
       upstream,
       backlog: [],
-      alarms: new Set(),
+      alarms: new Map(),
       idle: undefined,
       closed: false,
       paths: {
@@ -169,12 +186,19 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
     const n = ++path.n;
     const where = { client: client.id, direction: path.direction, n, bytes: data.length };
     tally.record({ kind: 'receive', ...where });
+    if (plain) {
+      path.send(data);
+      tally.record({ kind: 'forward', ...where });
+      return;
+    }
     const fate = decideDatagram(
       faults,
       datagramRandom(seed, client.id, path.direction, n),
       data.length,
     );
-    if (fate.drop || path.waiting >= MAX_WAITING_DATAGRAMS) {
+    const full =
+      path.waiting >= MAX_WAITING_DATAGRAMS || waitingBytes + data.length > MAX_WAITING_BYTES;
+    if (fate.drop || ((fate.reorder || fate.delayMs > 0) && full)) {
       tally.record({ kind: 'drop', reason: fate.drop ? 'loss' : 'queue full', ...where });
       return;
     }
@@ -196,26 +220,34 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
       return;
     }
     tally.record({ kind: 'delay', ms: fate.delayMs, ...where });
-    path.waiting += batch.length;
+    wait(path, batch, +1);
+    const unwait = () => wait(path, batch, -1);
     const alarm = new Alarm(performance.now() + fate.delayMs, () => {
       client.alarms.delete(alarm);
-      path.waiting -= batch.length;
+      unwait();
       send(client, path, batch);
     });
-    client.alarms.add(alarm);
+    client.alarms.set(alarm, unwait);
+  }
+
+  /** Counts datagrams into (+1) or out of (-1) the waiting ones, per path and in all. */
+  function wait(path: Path, batch: readonly Outgoing[], sign: 1 | -1): void {
+    path.waiting += sign * batch.length;
+    for (const { data } of batch) waitingBytes += sign * data.length;
   }
 
   function hold(client: Client, path: Path, outgoing: Outgoing): void {
     path.held.push(outgoing);
-    path.waiting += 1;
+    wait(path, [outgoing], +1);
     path.holdTimer ??= setTimeout(() => send(client, path, release(path)), REORDER_HOLD_MS);
   }
 
   function release(path: Path): Outgoing[] {
     clearTimeout(path.holdTimer);
     path.holdTimer = undefined;
-    path.waiting -= path.held.length;
-    return path.held.splice(0);
+    const held = path.held.splice(0);
+    wait(path, held, -1);
+    return held;
   }
 
   function send(client: Client, path: Path, batch: readonly Outgoing[]): void {
@@ -237,7 +269,10 @@ export function serveUdpProxy(listen: dgram.Socket, opts: UdpProxyOptions): UdpP
     client.closed = true;
     clients.delete(client.key);
     clearTimeout(client.idle);
-    for (const alarm of client.alarms) alarm.cancel();
+    for (const [alarm, unwait] of client.alarms) {
+      alarm.cancel();
+      unwait();
+    }
     for (const path of Object.values(client.paths)) release(path);
     client.upstream.close();
     if (why !== null) tally.log(`client ${client.id} (${client.from}): ${why}`);
