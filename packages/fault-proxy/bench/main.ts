@@ -1,8 +1,8 @@
 // `pnpm --filter fault-proxy bench`: what the proxy costs with no faults, in one run. The
 // servers (bench/peers.ts), the floor (bench/floor.ts: a bare pipe() proxy and a bare UDP
 // relay) and fault-proxy itself (`start`, TCP and `--udp`) run as processes of their own;
-// this process is the client. Each round measures the three paths back to back, so the
-// machine's neighbours weigh on all of them alike:
+// this process is the client. Each round measures the three paths back to back, in an order
+// that turns from round to round, so the machine's neighbours weigh on all of them alike:
 //   TCP: one connection pushing --size bytes one way, MB/s;
 //   UDP: K senders doing round trips one at a time, round trips/s and their times;
 // then fault-proxy's memory (RSS) idle and at its peak, and its CPU while it forwarded.
@@ -140,7 +140,7 @@ await runCli(spec, async ({ host, flags }) => {
 
     console.log(
       `fault-proxy bench on ${host}: TCP ${formatBytes(size)} one way; UDP ${senderCounts.join(' and ')} senders × ${requests} round trips of 64 B; ` +
-        `${rounds} rounds, each path in turn: direct, the floor, fault-proxy`,
+        `${rounds} rounds, each path in turn (direct, the floor, fault-proxy; each round starts one later)`,
     );
 
     // A warm-up on every path first (the JIT, buffers, the first connection), then the rounds.
@@ -150,7 +150,7 @@ await runCli(spec, async ({ host, flags }) => {
       await roundTrips(host, p.udpPort, { ...load, senders: 1, requests: 500 });
     }
     for (let r = 0; r < rounds; r++) {
-      for (const p of paths) {
+      for (const p of turns(paths, r)) {
         const cpu = p.pids && cpuMeter(p.pids.tcp);
         p.tcp.push(await pushBytes(host, p.tcpPort, size));
         if (cpu) p.cpu.tcp.push(cpu());
@@ -158,7 +158,7 @@ await runCli(spec, async ({ host, flags }) => {
     }
     for (const senders of senderCounts) {
       for (let r = 0; r < rounds; r++) {
-        for (const p of paths) {
+        for (const p of turns(paths, r)) {
           const cpu = p.pids && cpuMeter(p.pids.udp);
           const got = await roundTrips(host, p.udpPort, { ...load, senders });
           p.udp.set(senders, [...(p.udp.get(senders) ?? []), got]);
@@ -219,6 +219,15 @@ await runCli(spec, async ({ host, flags }) => {
     for (const proc of started) proc.kill();
   }
 });
+
+/**
+ * The paths in the order of round `r`: each round starts one path later, so no path always
+ * runs first (after a pause) or last (after the others have warmed the caches, or not).
+ */
+function turns<T>(paths: readonly T[], r: number): T[] {
+  const k = r % paths.length;
+  return [...paths.slice(k), ...paths.slice(0, k)];
+}
 
 /** Starts measuring a process's CPU; the function returned gives % of one core since then. */
 function cpuMeter(pid: number): () => number {
