@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The comment that marks the console block after it as a transcript. */
 export const TRANSCRIPT_MARK = '<!-- transcript -->';
@@ -116,4 +117,21 @@ export function checkTranscripts(
   }
   if (opts.write) writeFileSync(file, readme);
   return { stale, count: blocks.length };
+}
+
+/**
+ * For a package's `test/readme.test.ts` (pass its `import.meta.url`): checks the README of the
+ * package the test file is in, and words the stale blocks as a diff with the command that
+ * rewrites them, for the assertion's message.
+ */
+export function checkReadmeOf(testFileUrl: string): {
+  stale: StaleTranscript[];
+  count: number;
+  report: string;
+} {
+  const packageDir = fileURLToPath(new URL('..', testFileUrl));
+  const { stale, count } = checkTranscripts(packageDir);
+  const diff = stale.map((s) => `$ ${s.command}\n--- README\n${s.shown}--- now\n${s.actual}`);
+  const report = `stale transcripts (run pnpm transcripts ${path.basename(packageDir)}):\n${diff.join('\n')}`;
+  return { stale, count, report };
 }

@@ -4,8 +4,7 @@
 // it reads from /proc, so the check runs where that is Linux's default, as in the README.
 // `pnpm transcripts socket-basics` rewrites the block.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { checkTranscripts } from '@socket-lab/common/transcripts';
+import { checkReadmeOf } from '@socket-lab/common/transcripts';
 import { expect, test } from 'vitest';
 
 const RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
@@ -17,13 +16,9 @@ if (!asInReadme)
 test.skipIf(!asInReadme)(
   'the README transcript matches what the programs print now',
   () => {
-    const { stale, count } = checkTranscripts(fileURLToPath(new URL('..', import.meta.url)));
+    const { stale, count, report } = checkReadmeOf(import.meta.url);
     expect(count).toBeGreaterThan(0);
-    const diff = stale.map((s) => `$ ${s.command}\n--- README\n${s.shown}--- now\n${s.actual}`);
-    expect(
-      stale,
-      `stale transcript (run pnpm transcripts socket-basics):\n${diff.join('\n')}`,
-    ).toEqual([]);
+    expect(stale, report).toEqual([]);
   },
   60_000,
 );
