@@ -60,7 +60,8 @@ await runCli(spec, async ({ host, port, flags }) => {
       const who = peer?.remoteAddress
         ? formatHostPort(peer.remoteAddress, peer.remotePort ?? 0)
         : 'a client';
-      console.log(`refused ${who}: server full (${maxClients} clients, --max-clients)`);
+      const clients = maxClients === 1 ? '1 client' : `${maxClients} clients`;
+      console.log(`refused ${who}: server full (${clients}, --max-clients)`);
     });
   }
   // Nor is this, but a server must not hold a silent client forever: one that
