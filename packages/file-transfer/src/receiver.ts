@@ -98,7 +98,12 @@ export function createReceiver(opts: ReceiverOptions): net.Server {
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (accepted) => {
     const { socket, reader } = readIntoOwnBuffers(accepted, RECEIVE_WINDOW_BYTES);
     const who = `sender #${nextId++}`;
-    socket.on('error', (err) => log(`${who}: ${err.message}`));
+    // A reset is told by the step that was reading ("connection lost after …"). Node itself
+    // reports one only if the socket happened to be reading when it came (not while our
+    // buffers are full), so logged here it would show on some runs and not on others.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET') log(`${who}: ${err.message}`);
+    });
     if (dropped > 0) log(`dropped ${dropped} connection(s) without a word while full`);
     dropped = 0;
     // Ours goes first, before we read a byte: whatever follows (an ERROR, a refusal), the peer
