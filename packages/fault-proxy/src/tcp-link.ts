@@ -175,8 +175,16 @@ export class Link extends EventEmitter implements Outlet {
       const at = Math.max(head.due, this.earliest);
       if (at > now) {
         this.alarm = new Alarm(at, () => {
-          this.alarm = undefined;
-          this.pump();
+          // With --split, one more turn of the event loop first: if this process was held up,
+          // the reader's poll for the last piece runs before the next piece is written, so a
+          // reader in this process (a demo, a test) does not see two pieces merge because of
+          // our own lateness. (Timers run before polling in Node's loop; immediates after.)
+          const next = () => {
+            this.alarm = undefined;
+            this.pump();
+          };
+          if (faults.splitBytes > 0) setImmediate(next);
+          else next();
         });
         return;
       }
